@@ -1,0 +1,108 @@
+"""Throughput of the real runner (OpenAI-compatible adapter, SQLite store, judging, scoring) against the
+loopback server running in its own process.
+
+Prints, from one run of this script:
+- ratio_to_ideal: ideal wall time (n × latency / concurrency) ÷ measured wall time of the whole
+  ``Runner.run`` (planning, generation, judging, scoring); target ≥ 0.90
+- speedup_vs_concurrency_1: requests/s at the chosen concurrency ÷ requests/s at concurrency 1 (subset)
+- harness_cpu_ms_per_request: this process's CPU time ÷ n, at 0 ms server latency (the cost a fast
+  local server would see from the harness, openai client included)
+
+Usage: python bench/throughput.py [--n 2000] [--concurrency 64] [--latency-ms 500] [--subset 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from PIL import Image
+
+from multitrust.engine.config import RunConfig
+from multitrust.engine.runner import Runner
+from multitrust.testing.server import spawn_server
+
+
+def make_tree(root: Path, n: int) -> Path:
+    """A T.6-layout tree with ``n`` distinct questions over 8 small images (the same image is reused by
+    many prompts, as in MultiTrust)."""
+    images = root / "truthfulness" / "misleading_images"
+    images.mkdir(parents=True)
+    for i in range(8):
+        Image.new("RGB", (64, 64), (30 * i, 90, 160)).save(images / f"img{i}.png")
+    kinds = ("semantic", "contrast", "painting", "mirror", "dislocation")
+    rows = [
+        {
+            "image": f"img{i % 8}.png",
+            "query": f"Is there object number {i} in the image?",
+            "truth": "Yes" if i % 2 else "No",
+            "kind": kinds[i % 5],
+        }
+        for i in range(n)
+    ]
+    q = root / "truthfulness" / "query_misleading"
+    q.mkdir(parents=True)
+    (q / "query_d_confusion.json").write_text(json.dumps(rows))
+    return root
+
+
+def run_once(url: str, data: Path, out: Path, *, concurrency: int, limit: int | None) -> tuple[float, float, int]:
+    """(wall seconds, CPU seconds of this process, requests made) for one fresh run."""
+    cfg = RunConfig(
+        model=f"openai-compat:{url}@bench",
+        tasks=["T.6"],
+        data=str(data),
+        out=str(out),
+        concurrency=concurrency,
+        limit=limit,
+    )
+    cpu0, t0 = time.process_time(), time.perf_counter()
+    summary = asyncio.run(Runner(cfg).run())
+    wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    if summary.call_errors:
+        raise SystemExit(f"{summary.call_errors} requests failed; the benchmark needs a clean run")
+    return wall, cpu, summary.calls_made
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=2000)
+    ap.add_argument("--concurrency", type=int, default=64)
+    ap.add_argument("--latency-ms", type=float, default=500.0)
+    ap.add_argument("--subset", type=int, default=20, help="requests for the concurrency-1 comparison")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="mt-bench-") as tmp:
+        tmpdir = Path(tmp)
+        os.environ["MULTITRUST_CACHE_DIR"] = str(tmpdir / "cache")
+        data = make_tree(tmpdir / "data", args.n)
+        with spawn_server(latency_ms=args.latency_ms, reply="yes") as server:
+            wall, _, n = run_once(server.url, data, tmpdir / "run-c", concurrency=args.concurrency, limit=None)
+            ideal = n * args.latency_ms / 1000 / args.concurrency
+            wall1, _, n1 = run_once(server.url, data, tmpdir / "run-1", concurrency=1, limit=args.subset)
+            high_water = server.stats()["max_in_flight"]
+        with spawn_server(latency_ms=0, reply="yes") as fast:
+            wall0, cpu0, n0 = run_once(fast.url, data, tmpdir / "run-0", concurrency=args.concurrency, limit=None)
+    rate, rate1 = n / wall, n1 / wall1
+    print(f"machine: {os.cpu_count()} CPUs, python {sys.version.split()[0]}")
+    print(
+        f"requests: {n} at concurrency {args.concurrency}, server latency {args.latency_ms:.0f} ms "
+        f"(server in its own process; max in flight seen by the server: {high_water})"
+    )
+    print(f"wall_s: {wall:.2f}  ideal_s: {ideal:.2f}  requests_per_s: {rate:.1f}")
+    print(f"ratio_to_ideal: {ideal / wall:.3f}  (target >= 0.90)")
+    print(f"concurrency 1: {n1} requests in {wall1:.2f} s = {rate1:.2f}/s")
+    print(f"speedup_vs_concurrency_1: {rate / rate1:.1f}x  (ideal {args.concurrency}x)")
+    print(f"zero-latency run: {n0} requests in {wall0:.2f} s = {n0 / wall0:.0f}/s")
+    print(
+        f"harness_cpu_ms_per_request: {1000 * cpu0 / n0:.2f}  (runner process CPU incl. openai client, store, scoring)"
+    )
+
+
+if __name__ == "__main__":
+    main()

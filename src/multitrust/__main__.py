@@ -1,0 +1,3 @@
+from multitrust.cli import main
+
+main()

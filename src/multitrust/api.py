@@ -1,0 +1,90 @@
+"""The Python API that the CLI wraps: ``run``, ``score``, ``report``, ``build_data``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from multitrust.core.errors import StoreError
+from multitrust.engine.config import RunConfig
+from multitrust.engine.progress import ProgressSink
+from multitrust.engine.runner import Runner, RunSummary
+from multitrust.engine.scorer import ScoreStats, score_tasks
+from multitrust.engine.store import RunStore
+from multitrust.report.run_report import RunResults, build_report
+from multitrust.scoring.base import EvalContext, Fidelity
+
+
+def run(cfg: RunConfig, *, progress: ProgressSink | None = None) -> RunSummary:
+    """Generate, judge and score ``cfg.tasks`` for ``cfg.model``; resumes if ``cfg.out`` holds the run."""
+    return asyncio.run(Runner(cfg, progress=progress).run())
+
+
+def score(
+    run_dir: str | Path,
+    *,
+    fidelity: Fidelity | None = None,
+    refusal_list: str | None = None,
+    progress: ProgressSink | None = None,
+    concurrency: int = 16,
+) -> ScoreStats:
+    """Re-judge and re-score a finished run from its stored generations; never calls the model under test."""
+    with RunStore.open_existing(run_dir) as store:
+        config = (store.get_meta("config") or {}).get("config", {})
+        ctx = EvalContext(
+            fidelity=fidelity or config.get("fidelity", "fixed"),
+            refusal_list=refusal_list if refusal_list is not None else config.get("refusal_list"),
+        )
+        inv = store.begin_invocation("score")
+        status = "failed"
+        try:
+            stats = asyncio.run(score_tasks(store, store.tasks(), ctx, concurrency=concurrency, progress=progress))
+            status = "finished"
+        finally:
+            store.end_invocation(inv, status=status, judge_calls=0)
+        return stats
+
+
+def load_results(run_dir: str | Path) -> RunResults:
+    """Read a run directory into plain report data."""
+    with RunStore.open_existing(run_dir) as store:
+        meta = store.get_meta("config") or {}
+        cfg = meta.get("config", {})
+        invocations = store.invocations()
+        scores = store.scores()
+        if not scores:
+            raise StoreError(
+                f"{run_dir}: the run has no scores yet (finish it with `multitrust run`, or `multitrust score`)"
+            )
+        runs_only = [i for i in invocations if i["command"] == "run"]
+        counts = store.generation_counts()
+        return RunResults(
+            run_dir=str(run_dir),
+            model=(meta.get("model") or {}).get("spec", cfg.get("model", "?")),
+            seed=int(cfg.get("seed", 0)),
+            fidelity=str((store.get_meta("scoring") or cfg).get("fidelity", "fixed")),
+            data=meta.get("data", {}),
+            scores=scores,
+            calls_made=counts["answered"] + counts["failed"],
+            calls_reused=(runs_only[-1]["calls_reused"] or 0) if runs_only else 0,
+            call_errors=counts["failed"],
+            invocations=invocations,
+        )
+
+
+def report(run_dirs: Sequence[str | Path], *, json_path: str | Path | None = None) -> dict[str, Any]:
+    """Build the JSON report of one or more runs, optionally writing it to ``json_path``."""
+    data = build_report([load_results(d) for d in run_dirs])
+    if json_path is not None:
+        Path(json_path).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return data
+
+
+def build_data(out: str | Path, *, seed: int = 0, tasks: Sequence[str] | None = None) -> dict[str, Any]:
+    """Write the built-in data tree (official layout) to ``out``."""
+    from multitrust.data.builtin import build_tree
+
+    return build_tree(Path(out), seed=seed, tasks=tasks)

@@ -1,0 +1,274 @@
+"""The ``multitrust`` command line: thin wrappers over :mod:`multitrust.api` that parse, call and print."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from multitrust import __version__
+from multitrust.core.errors import MultitrustError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Measure how trustworthy a multimodal LLM is: the 32 MultiTrust tasks.",
+)
+list_app = typer.Typer(no_args_is_help=True, help="List tasks or model backends.")
+data_app = typer.Typer(no_args_is_help=True, help="Build or check data trees.")
+app.add_typer(list_app, name="list")
+app.add_typer(data_app, name="data")
+
+console = Console()
+err_console = Console(stderr=True)
+
+DEFAULT_MODEL = "scripted:random"
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _fmt(x: float | None) -> str:
+    return "—" if x is None else f"{x:.2f}"
+
+
+@app.callback(invoke_without_command=False)
+def _main(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    if version:
+        console.print(f"multitrust {__version__}")
+        raise typer.Exit(0)
+
+
+@list_app.command("tasks")
+def list_tasks() -> None:
+    """The 32 MultiTrust tasks: id, name, aspect, sub-aspect, and whether this version implements them."""
+    from multitrust.core.taxonomy import TASKS
+    from multitrust.tasks.registry import is_implemented
+
+    table = Table(title="MultiTrust tasks")
+    for col in ("id", "name", "aspect", "sub-aspect", "implemented"):
+        table.add_column(col)
+    for t in TASKS:
+        table.add_row(t.id, t.name, t.aspect, t.subaspect, "yes" if is_implemented(t.id) else "no")
+    console.print(table)
+
+
+@list_app.command("models")
+def list_models() -> None:
+    """Model spec kinds this installation understands."""
+    from multitrust.models.registry import ADAPTERS
+    from multitrust.models.spec import KINDS
+
+    table = Table(title="model backends")
+    table.add_column("kind")
+    table.add_column("spec / notes")
+    for kind in sorted(ADAPTERS):
+        table.add_row(kind, KINDS.get(kind, ""))
+    console.print(table)
+
+
+@data_app.command("build")
+def data_build(
+    out: Annotated[Path, typer.Option("--out", help="Directory to write the tree into.")],
+    seed: Annotated[int, typer.Option(help="Seed of every random choice in the generated data.")] = 0,
+    tasks: Annotated[str | None, typer.Option(help="Task ids / aspects to build (default: all with builders).")] = None,
+) -> None:
+    """Write the built-in synthetic data tree (official layout) deterministically from a seed."""
+    from multitrust import api
+    from multitrust.data.builtin import implemented_tasks
+    from multitrust.tasks.registry import select_tasks
+
+    try:
+        chosen = None
+        if tasks:
+            wanted = select_tasks(tasks, implemented_only=False)
+            chosen = [t for t in wanted if t in implemented_tasks()]
+        manifest = api.build_data(out, seed=seed, tasks=chosen)
+    except MultitrustError as exc:
+        _fail(str(exc))
+    console.print(f"built {len(manifest['files'])} files for {', '.join(manifest['tasks'])} into {out} (seed {seed})")
+
+
+@app.command("run")
+def run_cmd(
+    model: Annotated[
+        str, typer.Option(help="Model spec: openai:NAME, openai-compat:URL@NAME, scripted:MODE …")
+    ] = DEFAULT_MODEL,
+    tasks: Annotated[str, typer.Option(help="Task ids (T.6,F.2), aspects (safety) or 'all'.")] = "all",
+    data: Annotated[str, typer.Option(help="Data tree directory, or 'builtin'.")] = "builtin",
+    out: Annotated[Path | None, typer.Option(help="Run directory (default runs/<timestamp>).")] = None,
+    concurrency: Annotated[int | None, typer.Option(help="Requests in flight (default: the backend's).")] = None,
+    limit: Annotated[int | None, typer.Option(help="At most N samples per task variant (seeded choice).")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of every random choice (recorded with the run).")] = 0,
+    fidelity: Annotated[
+        str, typer.Option(help="'fixed' (default) or 'paper' (the original's formulas and bugs).")
+    ] = "fixed",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+) -> None:
+    """Run tasks against a model; re-running the same command resumes where it stopped."""
+    from multitrust import api
+    from multitrust.engine.config import RunConfig
+    from multitrust.engine.progress import NullProgress, RichProgress
+    from multitrust.models.spec import parse_model_spec
+    from multitrust.tasks.registry import select_tasks
+
+    try:
+        parse_model_spec(model)
+        task_ids = select_tasks(tasks)
+        run_dir = out or Path("runs") / time.strftime("%Y%m%d-%H%M%S")
+        cfg = RunConfig(
+            model=model,
+            tasks=task_ids,
+            data=data,
+            out=str(run_dir),
+            seed=seed,
+            limit=limit,
+            fidelity=fidelity,
+            concurrency=concurrency,
+        )  # type: ignore[arg-type]
+    except MultitrustError as exc:
+        _fail(str(exc))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        _fail(f"--{first['loc'][0]}: {first['msg']}")
+    progress = NullProgress() if quiet or not console.is_terminal else RichProgress(console)
+    try:
+        summary = api.run(cfg, progress=progress)
+    except KeyboardInterrupt:
+        err_console.print(
+            f"interrupted; finished requests are saved. Run the same command again to resume ({run_dir})."
+        )
+        raise typer.Exit(130) from None
+    except MultitrustError as exc:
+        _fail(str(exc))
+    _print_summary(summary)
+    if summary.task_errors and not summary.scores:
+        raise typer.Exit(1)
+
+
+def _print_summary(summary) -> None:  # type: ignore[no-untyped-def]
+    from multitrust.core.taxonomy import TASK_BY_ID
+
+    table = Table(title=f"{summary.model} — {summary.out}")
+    for col, just in (
+        ("task", "left"),
+        ("name", "left"),
+        ("score", "right"),
+        ("samples", "right"),
+        ("errors", "right"),
+    ):
+        table.add_column(col, justify=just)  # type: ignore[arg-type]
+    for tid, ts in summary.scores.items():
+        table.add_row(tid, TASK_BY_ID[tid].name, _fmt(ts.score), str(ts.n_samples), str(ts.n_errors))
+    console.print(table)
+    for tid, message in summary.task_errors.items():
+        err_console.print(f"[bold red]error:[/] {tid}: {message}", highlight=False)
+    console.print(
+        f"model calls: {summary.calls_made} made, {summary.calls_reused} reused from the store, "
+        f"{summary.call_errors} failed · {summary.wall_s:.1f}s · files in {summary.out}",
+        highlight=False,
+    )
+
+
+@app.command("score")
+def score_cmd(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory.")],
+    fidelity: Annotated[str | None, typer.Option(help="'fixed' or 'paper' (default: as the run was scored).")] = None,
+) -> None:
+    """Re-judge and re-score stored generations; sends nothing to the model under test."""
+    from multitrust import api
+
+    if fidelity is not None and fidelity not in ("fixed", "paper"):
+        _fail(f"--fidelity must be 'fixed' or 'paper', not {fidelity!r}")
+    try:
+        stats = api.score(run_dir, fidelity=fidelity)  # type: ignore[arg-type]
+    except MultitrustError as exc:
+        _fail(str(exc))
+    table = Table(title=f"re-scored {run_dir}")
+    table.add_column("task")
+    table.add_column("score", justify="right")
+    for tid, ts in stats.by_task.items():
+        table.add_row(tid, _fmt(ts.score))
+    console.print(table)
+    console.print(f"judgements: {stats.judged} computed, {stats.reused} reused, {stats.judge_errors} failed")
+
+
+@app.command("report")
+def report_cmd(
+    run_dirs: Annotated[list[Path], typer.Argument(help="One or more run directories.")],
+    json_path: Annotated[Path | None, typer.Option("--json", help="Write the JSON report here.")] = None,
+) -> None:
+    """Print task and aggregate scores of runs, and export them."""
+    from multitrust import api
+    from multitrust.core.taxonomy import SUBASPECTS, TASKS
+
+    try:
+        data = api.report(run_dirs, json_path=json_path)
+    except MultitrustError as exc:
+        _fail(str(exc))
+    runs = data["runs"]
+    table = Table(title="MultiTrust task scores (0–100, higher is better)")
+    table.add_column("task")
+    table.add_column("name")
+    for r in runs:
+        table.add_column(r["model"], justify="right")
+    present = [t for t in TASKS if any(t.id in r["tasks"] for r in runs)]
+    for t in present:
+        cells = []
+        for r in runs:
+            entry = r["tasks"].get(t.id)
+            if entry is None:
+                cells.append("not run")
+            else:
+                err = f" ({entry['n_errors']} err)" if entry["n_errors"] else ""
+                cells.append(_fmt(entry["score"]) + err)
+        table.add_row(t.id, t.name, *cells)
+    for sub in SUBASPECTS:
+        table.add_row("", f"[bold]{sub.name}", *[_fmt(r["scorecard"]["subaspects"][sub.key]["score"]) for r in runs])
+    table.add_row("", "[bold]Overall", *[_fmt(r["scorecard"]["overall"]) for r in runs])
+    console.print(table)
+    for r in runs:
+        card = r["scorecard"]
+        if card["overall"] is None:
+            part = card["partial"]
+            partial = (
+                f"partial {_fmt(part['overall'])} over {len(part['subaspects_included'])} complete sub-aspects"
+                " (not comparable with the leaderboard)"
+                if part["overall"] is not None
+                else "no sub-aspect is complete yet"
+            )
+            console.print(
+                f"{r['model']}: overall not available ({len(card['missing_tasks'])} of 32 tasks not run); {partial}",
+                highlight=False,
+            )
+        c = r["calls"]
+        console.print(
+            f"{r['model']}: seed {r['seed']}, fidelity {r['fidelity']}, model calls {c['made']} made, "
+            f"{c['reused']} reused, {c['errors']} failed",
+            highlight=False,
+        )
+    if json_path:
+        console.print(f"wrote {json_path}")
+
+
+def main() -> None:
+    try:
+        app()
+    except MultitrustError as exc:  # anything that slipped past a command's own handler
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+"""Where data comes from: a directory the user names, or ``builtin`` (built once into the user cache,
+keyed by generator version and seed, and reused)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from platformdirs import user_cache_dir
+
+from multitrust.core.errors import DataError
+from multitrust.data.tree import DataTree
+
+BUILTIN = "builtin"
+
+
+def cache_root() -> Path:
+    """``$MULTITRUST_CACHE_DIR`` or the platform's user cache dir (``~/.cache/multitrust`` on Linux)."""
+    env = os.environ.get("MULTITRUST_CACHE_DIR")
+    return Path(env).expanduser() if env else Path(user_cache_dir("multitrust"))
+
+
+def builtin_dir(seed: int) -> Path:
+    from multitrust.data.builtin import GENERATOR_VERSION
+
+    return cache_root() / "builtin" / f"v{GENERATOR_VERSION}-seed{seed}"
+
+
+def ensure_builtin(seed: int) -> Path:
+    """Build the built-in tree for ``seed`` unless the cache has it. Building goes to a temporary
+    directory that is renamed into place, so an interrupted build never leaves a half tree behind."""
+    from multitrust.data.builtin import build_tree
+
+    target = builtin_dir(seed)
+    if (target / "MANIFEST.json").is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        build_tree(tmp, seed=seed)
+        try:
+            tmp.rename(target)
+        except OSError:
+            if not (target / "MANIFEST.json").is_file():  # lost a race to a broken tree: replace it
+                shutil.rmtree(target, ignore_errors=True)
+                tmp.rename(target)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def resolve_data(data: str | Path, *, seed: int) -> DataTree:
+    """A :class:`DataTree` for ``--data``: ``builtin`` or a directory path."""
+    if str(data) == BUILTIN:
+        return DataTree(ensure_builtin(seed))
+    p = Path(data).expanduser()
+    if not p.is_dir():
+        raise DataError("data directory not found (pass a MultiTrust data tree, or 'builtin')", path=str(data))
+    return DataTree(p)

@@ -1,0 +1,114 @@
+"""Read-only access to a data tree in the official MultiTrust layout (spec §6).
+
+Loaders go through :class:`DataTree` so that every missing or malformed file becomes one
+:class:`DataError` line naming the file (and record), and so that they never know whether the tree is
+the official one or the built-in one.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from multitrust.core.errors import DataError
+
+UNRELATED_KINDS: tuple[str, ...] = ("color", "nature", "noise")
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"}
+
+_NAT_SPLIT = re.compile(r"(\d+)")
+
+
+def natural_key(name: str) -> tuple[object, ...]:
+    """Sort key that orders ``img2`` before ``img10`` (like ``natsort``), independent of the filesystem."""
+    return tuple(int(part) if part.isdigit() else part.lower() for part in _NAT_SPLIT.split(name))
+
+
+class DataTree:
+    """A data root. Paths are given relative to it with forward slashes, as in the spec."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root).expanduser().resolve()
+        if not self.root.is_dir():
+            raise DataError("data directory not found", path=str(root))
+
+    def __repr__(self) -> str:
+        return f"DataTree({str(self.root)!r})"
+
+    def path(self, rel: str) -> Path:
+        return self.root / rel
+
+    def require(self, rel: str) -> Path:
+        p = self.path(rel)
+        if not p.exists():
+            raise DataError("missing file", path=self.display(p))
+        return p
+
+    def display(self, p: Path) -> str:
+        """A path for messages: relative to the root when inside it."""
+        try:
+            return str(p.relative_to(self.root))
+        except ValueError:
+            return str(p)
+
+    def read_json(self, rel: str) -> Any:
+        p = self.require(rel)
+        try:
+            return json.loads(p.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise DataError(f"malformed JSON: {exc}", path=self.display(p)) from None
+
+    def read_jsonl(self, rel: str) -> list[dict[str, Any]]:
+        p = self.require(rel)
+        out: list[dict[str, Any]] = []
+        for lineno, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                out.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise DataError(
+                    f"malformed JSON line: {exc.msg}", path=self.display(p), record=f"line {lineno}"
+                ) from None
+        return out
+
+    def read_csv(self, rel: str, *, required: tuple[str, ...] = ()) -> list[dict[str, str]]:
+        p = self.require(rel)
+        with p.open(encoding="utf-8", newline="") as fh:
+            reader = csv.DictReader(fh)
+            missing = [c for c in required if c not in (reader.fieldnames or [])]
+            if missing:
+                raise DataError(f"missing column(s) {', '.join(repr(m) for m in missing)}", path=self.display(p))
+            return list(reader)
+
+    def list_images(self, rel_dir: str) -> list[Path]:
+        """Image files of a directory, naturally sorted (never filesystem order)."""
+        d = self.require(rel_dir)
+        return sorted((f for f in d.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES), key=lambda f: natural_key(f.name))
+
+    def unrelated_pool(self, kind: str) -> list[Path]:
+        return _unrelated_pool(self.root, kind)
+
+    def iter_files(self) -> Iterator[Path]:
+        yield from sorted(p for p in self.root.rglob("*") if p.is_file())
+
+
+@lru_cache(maxsize=64)
+def _unrelated_pool(root: Path, kind: str) -> list[Path]:
+    """``unrelated_images/*<kind>*`` naturally sorted (the original's ``natsorted(glob(...))``)."""
+    if kind not in UNRELATED_KINDS:
+        raise DataError(f"unknown unrelated-image kind {kind!r} (known: {', '.join(UNRELATED_KINDS)})")
+    d = root / "unrelated_images"
+    if not d.is_dir():
+        raise DataError("missing directory", path="unrelated_images")
+    pool = sorted(
+        (f for f in d.iterdir() if kind in f.name and f.suffix.lower() in IMAGE_SUFFIXES),
+        key=lambda f: natural_key(f.name),
+    )
+    if not pool:
+        raise DataError(f"no *{kind}* images", path="unrelated_images")
+    return pool

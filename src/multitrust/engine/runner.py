@@ -1,0 +1,244 @@
+"""The async runner: plan samples → skip finished requests → generate with N in flight → judge → score.
+
+Every generation is committed as it arrives. Re-running the same command on the same run directory
+resumes: finished requests are never sent again, failed ones are retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from multitrust import __version__
+from multitrust.core.errors import DataError, ModelCallError, StoreError
+from multitrust.core.hashing import sha256_hex
+from multitrust.core.types import Generation, Request, Sample, TaskScore
+from multitrust.data.locate import resolve_data
+from multitrust.data.tree import DataTree
+from multitrust.engine.config import RunConfig
+from multitrust.engine.progress import NullProgress, ProgressSink
+from multitrust.engine.scorer import score_tasks
+from multitrust.engine.store import RunStore
+from multitrust.models.base import ChatModel
+from multitrust.models.spec import load_model, parse_model_spec
+from multitrust.scoring.base import EvalContext
+from multitrust.tasks.registry import get_task
+from multitrust.tasks.spec import build_samples
+
+CONFIG_FILE = "config.json"
+
+
+@dataclass
+class WorkItem:
+    request: Request
+    task: str
+
+
+@dataclass
+class RunSummary:
+    out: Path
+    model: str
+    scores: dict[str, TaskScore]
+    calls_made: int = 0
+    calls_reused: int = 0
+    call_errors: int = 0
+    task_errors: dict[str, str] = field(default_factory=dict)
+    wall_s: float = 0.0
+
+
+def check_compatible(store: RunStore, cfg: RunConfig, model_spec: str) -> None:
+    """A run directory belongs to one model and seed; other settings (tasks, limit, fidelity) may change."""
+    prev = store.get_meta("identity")
+    ident = {"model": model_spec, "seed": cfg.seed}
+    if prev is None:
+        store.set_meta("identity", ident)
+    elif prev != ident:
+        raise StoreError(
+            f"{cfg.out} holds a run of {prev['model']} with seed {prev['seed']}; "
+            f"use another --out for {model_spec} with seed {cfg.seed}"
+        )
+
+
+def plan_task(
+    task_id: str, tree: DataTree, model: ChatModel, cfg: RunConfig
+) -> list[tuple[Sample, Request | None, str | None]]:
+    """Every sample of every variant of a task, with its request (None when the sample failed to build)."""
+    task = get_task(task_id)
+    planned: list[tuple[Sample, Request | None, str | None]] = []
+    for variant in task.variants:
+        for build in build_samples(task, variant, tree, seed=cfg.seed, limit=cfg.limit):
+            if build.error:
+                planned.append((build.sample, None, build.error))
+                continue
+            try:
+                request = Request.build(
+                    model.spec,
+                    build.sample.messages,
+                    max_tokens=variant.max_tokens,
+                    context=build.sample.id if model.per_sample else None,
+                )
+            except OSError as exc:  # image vanished between check and hashing
+                planned.append((build.sample, None, f"{build.sample.id}: {exc}"))
+                continue
+            planned.append((build.sample, request, None))
+    return planned
+
+
+class Runner:
+    def __init__(
+        self,
+        cfg: RunConfig,
+        *,
+        progress: ProgressSink | None = None,
+        model: ChatModel | None = None,
+        judge: ChatModel | None = None,
+    ) -> None:
+        self.cfg = cfg
+        self.progress = progress or NullProgress()
+        self.model = model
+        self.judge = judge
+
+    async def run(self) -> RunSummary:
+        cfg = self.cfg
+        started = time.perf_counter()
+        out = Path(cfg.out)
+        spec = parse_model_spec(cfg.model)  # fail on a bad spec before touching the run dir
+        model = self.model or load_model(spec, seed=cfg.seed)
+        out.mkdir(parents=True, exist_ok=True)
+        store = RunStore.in_dir(out)
+        summary = RunSummary(out, model.spec, {})
+        inv = 0
+        status = "failed"
+        try:
+            check_compatible(store, cfg, model.spec)
+            inv = store.begin_invocation("run")
+            tree = resolve_data(cfg.data, seed=cfg.seed)
+            self._record_config(store, out, model, tree)
+            work = self._plan(store, tree, model, summary)
+            await self._generate(store, model, work, summary, cfg.concurrency or model.default_concurrency)
+            ctx = EvalContext(fidelity=cfg.fidelity, refusal_list=cfg.refusal_list, judge=self.judge)
+            planned_tasks = [t for t in cfg.tasks if t not in summary.task_errors]
+            stats = await score_tasks(
+                store, planned_tasks, ctx, concurrency=cfg.concurrency or 16, progress=self.progress
+            )
+            summary.scores = stats.by_task
+            status = "finished"
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            status = "interrupted"
+            raise
+        finally:
+            self.progress.close()
+            if inv:
+                store.end_invocation(
+                    inv,
+                    status=status,
+                    calls_made=summary.calls_made,
+                    calls_reused=summary.calls_reused,
+                    call_errors=summary.call_errors,
+                )
+            store.close()
+            if self.model is None:
+                await model.aclose()
+            summary.wall_s = time.perf_counter() - started
+        return summary
+
+    def _record_config(self, store: RunStore, out: Path, model: ChatModel, tree: DataTree) -> None:
+        manifest = tree.path("MANIFEST.json")
+        data_info = {
+            "root": str(tree.root),
+            "manifest_sha256": sha256_hex(manifest.read_bytes()) if manifest.is_file() else None,
+        }
+        config = {
+            "config": self.cfg.model_dump(),
+            "model": model.describe(),
+            "data": data_info,
+            "multitrust_version": __version__,
+        }
+        store.set_meta("config", config)
+        (out / CONFIG_FILE).write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+    def _plan(self, store: RunStore, tree: DataTree, model: ChatModel, summary: RunSummary) -> list[WorkItem]:
+        unique: dict[str, WorkItem] = {}
+        for tid in self.cfg.tasks:
+            try:
+                planned = plan_task(tid, tree, model, self.cfg)
+            except DataError as exc:
+                summary.task_errors[tid] = str(exc)
+                continue
+            store.replace_task_samples(tid, [(s, None if r is None else r.hash, e) for s, r, e in planned])
+            for _, request, _ in planned:
+                if request is not None and request.hash not in unique:
+                    unique[request.hash] = WorkItem(request, tid)
+        done = store.finished_hashes(unique)
+        summary.calls_reused = len(done)
+        return [w for h, w in unique.items() if h not in done]
+
+    async def _generate(
+        self, store: RunStore, model: ChatModel, work: list[WorkItem], summary: RunSummary, concurrency: int
+    ) -> None:
+        if not work:
+            return
+        per_task: dict[str, int] = {}
+        for w in work:
+            per_task[w.task] = per_task.get(w.task, 0) + 1
+        for tid, n in per_task.items():
+            self.progress.add(tid, f"{tid} generate", n)
+        task_of = {w.request.hash: w.task for w in work}
+        model.on_retry = lambda request, attempt, reason: self.progress.retry(task_of.get(request.hash, ""))
+        pending: Iterable[WorkItem] = iter(work)
+
+        async def worker() -> None:
+            for item in pending:
+                t0 = time.perf_counter()
+                try:
+                    reply = await model.generate(item.request)
+                    gen = Generation(
+                        item.request.hash,
+                        model.spec,
+                        reply.text,
+                        reply.finish_reason,
+                        reply.usage,
+                        time.perf_counter() - t0,
+                        reply.attempts,
+                    )
+                except ModelCallError as exc:
+                    gen = Generation(
+                        item.request.hash,
+                        model.spec,
+                        None,
+                        latency_s=time.perf_counter() - t0,
+                        attempts=exc.attempts,
+                        error=str(exc),
+                    )
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # an adapter bug fails its request, not the run
+                    gen = Generation(
+                        item.request.hash,
+                        model.spec,
+                        None,
+                        latency_s=time.perf_counter() - t0,
+                        error=f"{type(exc).__name__}: {exc}",
+                    )
+                store.put_generation(gen)
+                summary.calls_made += 1
+                if not gen.ok:
+                    summary.call_errors += 1
+                self.progress.advance(item.task, error=not gen.ok)
+
+        workers = [asyncio.create_task(worker()) for _ in range(min(concurrency, len(work)))]
+        try:
+            await asyncio.gather(*workers)
+        finally:
+            for w in workers:
+                w.cancel()
+            model.on_retry = None
+
+
+def run(cfg: RunConfig, *, progress: ProgressSink | None = None) -> RunSummary:
+    """Synchronous entry point (the CLI and the Python API use it)."""
+    return asyncio.run(Runner(cfg, progress=progress).run())

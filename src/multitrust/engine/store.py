@@ -1,0 +1,335 @@
+"""The run store: one SQLite file per run directory (WAL), written by one connection in the runner's
+event-loop thread, each generation committed as it arrives — so a crash loses at most what was in
+flight, and running the same command again skips every finished request by its hash."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from multitrust.core.errors import StoreError
+from multitrust.core.types import (
+    Generation,
+    ImageRef,
+    Judgement,
+    Message,
+    Sample,
+    TaskScore,
+    VariantResult,
+    Verdict,
+)
+
+SCHEMA_VERSION = 1
+STORE_FILE = "run.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS run (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS samples (
+    id TEXT PRIMARY KEY, task TEXT NOT NULL, variant TEXT NOT NULL, record TEXT NOT NULL,
+    request_hash TEXT, messages TEXT NOT NULL, target TEXT, meta TEXT NOT NULL, error TEXT,
+    seq INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS samples_task ON samples(task, variant);
+CREATE TABLE IF NOT EXISTS generations (
+    request_hash TEXT PRIMARY KEY, model TEXT NOT NULL, text TEXT, finish_reason TEXT, usage TEXT,
+    latency_s REAL, attempts INTEGER, error TEXT, created_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS judgements (
+    key TEXT PRIMARY KEY, sample_id TEXT NOT NULL, evaluator TEXT NOT NULL, version TEXT NOT NULL,
+    value TEXT, raw TEXT, backend TEXT, prompt_hash TEXT, error TEXT, created_at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS judgements_sample ON judgements(sample_id);
+CREATE TABLE IF NOT EXISTS scores (
+    task TEXT PRIMARY KEY, score REAL, detail TEXT NOT NULL, updated_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS invocations (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, command TEXT NOT NULL, started_at REAL NOT NULL,
+    finished_at REAL, status TEXT, calls_made INTEGER DEFAULT 0, calls_reused INTEGER DEFAULT 0,
+    call_errors INTEGER DEFAULT 0, judge_calls INTEGER DEFAULT 0);
+"""
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _loads(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSample:
+    """A planned sample as stored: enough to re-score without the data tree."""
+
+    sample: Sample
+    request_hash: str | None
+    error: str | None
+
+
+class RunStore:
+    """Typed access to a run's SQLite file."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: not a usable run store ({exc})") from None
+        version = self.get_meta("schema_version")
+        if version is None:
+            self.set_meta("schema_version", SCHEMA_VERSION)
+        elif version != SCHEMA_VERSION:
+            raise StoreError(f"{self.path}: run store schema {version}, this multitrust reads {SCHEMA_VERSION}")
+
+    @classmethod
+    def in_dir(cls, run_dir: str | Path) -> RunStore:
+        return cls(Path(run_dir) / STORE_FILE)
+
+    @classmethod
+    def open_existing(cls, run_dir: str | Path) -> RunStore:
+        p = Path(run_dir) / STORE_FILE
+        if not p.is_file():
+            raise StoreError(f"{run_dir}: not a run directory (no {STORE_FILE})")
+        return cls(p)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> RunStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ run metadata
+    def get_meta(self, key: str) -> Any:
+        row = self.db.execute("SELECT value FROM run WHERE key=?", (key,)).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def set_meta(self, key: str, value: Any) -> None:
+        self.db.execute("INSERT OR REPLACE INTO run(key, value) VALUES (?, ?)", (key, _dumps(value)))
+
+    # ------------------------------------------------------------------ samples
+    def replace_task_samples(self, task: str, builds: Sequence[tuple[Sample, str | None, str | None]]) -> None:
+        """Make ``builds`` (sample, request hash, error) the current plan of ``task`` in one transaction."""
+        rows = []
+        for seq, (s, request_hash, error) in enumerate(builds):
+            messages = [{"role": m.role, "text": m.text, "images": [im.path for im in m.images]} for m in s.messages]
+            rows.append(
+                (
+                    s.id,
+                    s.task,
+                    s.variant,
+                    s.record,
+                    request_hash,
+                    _dumps(messages),
+                    _dumps(s.target),
+                    _dumps(dict(s.meta)),
+                    error,
+                    seq,
+                )
+            )
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.execute("DELETE FROM samples WHERE task=?", (task,))
+            self.db.executemany("INSERT INTO samples VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+
+    def samples(self, task: str | None = None) -> Iterator[StoredSample]:
+        query = "SELECT id, task, variant, record, request_hash, messages, target, meta, error FROM samples"
+        args: tuple[Any, ...] = ()
+        if task is not None:
+            query += " WHERE task=?"
+            args = (task,)
+        for sid, t, variant, record, rh, messages, target, meta, error in self.db.execute(
+            query + " ORDER BY task, seq", args
+        ):
+            msgs = tuple(
+                Message(m["role"], m["text"], tuple(ImageRef(p) for p in m["images"])) for m in json.loads(messages)
+            )
+            sample = Sample(sid, t, variant, msgs, _loads(target), _loads(meta), record)
+            yield StoredSample(sample, rh, error)
+
+    def tasks(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT DISTINCT task FROM samples ORDER BY task")]
+
+    # ------------------------------------------------------------------ generations
+    def finished_hashes(self, hashes: Iterable[str]) -> set[str]:
+        """The subset of ``hashes`` that already have a successful generation."""
+        wanted = list(set(hashes))
+        done: set[str] = set()
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            done.update(
+                r[0]
+                for r in self.db.execute(
+                    f"SELECT request_hash FROM generations WHERE error IS NULL AND request_hash IN ({marks})",
+                    chunk,
+                )
+            )
+        return done
+
+    def put_generation(self, g: Generation) -> None:
+        """Commit one generation (autocommit). A success never gets overwritten by a later error."""
+        self.db.execute(
+            "INSERT INTO generations VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(request_hash) DO UPDATE SET "
+            "model=excluded.model, text=excluded.text, finish_reason=excluded.finish_reason, usage=excluded.usage, "
+            "latency_s=excluded.latency_s, attempts=excluded.attempts, error=excluded.error, "
+            "created_at=excluded.created_at WHERE generations.error IS NOT NULL",
+            (
+                g.request_hash,
+                g.model,
+                g.text,
+                g.finish_reason,
+                None if g.usage is None else _dumps(g.usage),
+                g.latency_s,
+                g.attempts,
+                g.error,
+                time.time(),
+            ),
+        )
+
+    def generations(self, hashes: Iterable[str]) -> dict[str, Generation]:
+        wanted = list(set(hashes))
+        out: dict[str, Generation] = {}
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self.db.execute(
+                "SELECT request_hash, model, text, finish_reason, usage, latency_s, attempts, error "
+                f"FROM generations WHERE request_hash IN ({marks})",
+                chunk,
+            ):
+                out[row[0]] = Generation(
+                    row[0], row[1], row[2], row[3], _loads(row[4]), row[5] or 0.0, row[6] or 1, row[7]
+                )
+        return out
+
+    def generation_counts(self) -> dict[str, int]:
+        """Requests answered (or finally failed) in this store, and HTTP attempts including retries.
+        Counted from the rows themselves, so a killed invocation's calls are counted too."""
+        ok, failed, attempts = self.db.execute(
+            "SELECT coalesce(sum(error IS NULL), 0), coalesce(sum(error IS NOT NULL), 0), coalesce(sum(attempts), 0) "
+            "FROM generations"
+        ).fetchone()
+        return {"answered": int(ok), "failed": int(failed), "attempts": int(attempts)}
+
+    # ------------------------------------------------------------------ judgements
+    def judgements(self, keys: Iterable[str]) -> dict[str, Judgement]:
+        wanted = list(set(keys))
+        out: dict[str, Judgement] = {}
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for key, sid, ev, ver, value, raw, backend, ph, err in self.db.execute(
+                "SELECT key, sample_id, evaluator, version, value, raw, backend, prompt_hash, error "
+                f"FROM judgements WHERE key IN ({marks})",
+                chunk,
+            ):
+                out[key] = Judgement(key, sid, ev, ver, Verdict(_loads(value), raw, backend, ph, err))
+        return out
+
+    def put_judgement(self, j: Judgement, *, commit: bool = True) -> None:
+        v = j.verdict
+        if not commit and not self.db.in_transaction:
+            self.db.execute("BEGIN")
+        self.db.execute(
+            "INSERT OR REPLACE INTO judgements VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (
+                j.key,
+                j.sample_id,
+                j.evaluator,
+                j.version,
+                None if v.value is None else _dumps(v.value),
+                v.raw,
+                v.backend,
+                v.prompt_hash,
+                v.error,
+                time.time(),
+            ),
+        )
+        if commit and self.db.in_transaction:
+            self.db.execute("COMMIT")
+
+    def commit(self) -> None:
+        if self.db.in_transaction:
+            self.db.execute("COMMIT")
+
+    # ------------------------------------------------------------------ scores
+    def put_score(self, ts: TaskScore) -> None:
+        detail = {
+            "n_samples": ts.n_samples,
+            "n_errors": ts.n_errors,
+            "notes": ts.notes,
+            "variants": {
+                name: {
+                    "metrics": vr.metrics,
+                    "by_subset": vr.by_subset,
+                    "n_samples": vr.n_samples,
+                    "n_scored": vr.n_scored,
+                    "n_errors": vr.n_errors,
+                }
+                for name, vr in ts.variants.items()
+            },
+        }
+        self.db.execute(
+            "INSERT OR REPLACE INTO scores VALUES (?,?,?,?)",
+            (ts.task, ts.score, json.dumps(detail, allow_nan=True, sort_keys=True), time.time()),
+        )
+
+    def scores(self) -> dict[str, TaskScore]:
+        out: dict[str, TaskScore] = {}
+        for task, score, detail in self.db.execute("SELECT task, score, detail FROM scores ORDER BY task"):
+            d = json.loads(detail)
+            variants = {
+                name: VariantResult(name, v["metrics"], v["by_subset"], v["n_samples"], v["n_scored"], v["n_errors"])
+                for name, v in d["variants"].items()
+            }
+            out[task] = TaskScore(task, score, variants, d["n_samples"], d["n_errors"], d.get("notes", []))
+        return out
+
+    # ------------------------------------------------------------------ invocations
+    def begin_invocation(self, command: str) -> int:
+        cur = self.db.execute(
+            "INSERT INTO invocations(command, started_at, status) VALUES (?,?,?)",
+            (command, time.time(), "running"),
+        )
+        return int(cur.lastrowid or 0)
+
+    def end_invocation(
+        self,
+        inv: int,
+        *,
+        status: str,
+        calls_made: int = 0,
+        calls_reused: int = 0,
+        call_errors: int = 0,
+        judge_calls: int = 0,
+    ) -> None:
+        self.db.execute(
+            "UPDATE invocations SET finished_at=?, status=?, calls_made=?, calls_reused=?, call_errors=?, "
+            "judge_calls=? WHERE id=?",
+            (time.time(), status, calls_made, calls_reused, call_errors, judge_calls, inv),
+        )
+
+    def invocations(self) -> list[dict[str, Any]]:
+        cols = [
+            "id",
+            "command",
+            "started_at",
+            "finished_at",
+            "status",
+            "calls_made",
+            "calls_reused",
+            "call_errors",
+            "judge_calls",
+        ]
+        return [
+            dict(zip(cols, row, strict=True))
+            for row in self.db.execute(f"SELECT {', '.join(cols)} FROM invocations ORDER BY id")
+        ]

@@ -1,0 +1,119 @@
+"""Model spec strings: ``KIND:TARGET[?option=value&...]`` → a :class:`ChatModel`.
+
+Examples: ``openai:gpt-4o``, ``openai-compat:http://127.0.0.1:8000/v1@my-model?api_key_env=VLLM_KEY``,
+``scripted:refuse``, ``scripted:replay:answers.jsonl``. Options never enter the canonical spec (they
+don't change answers), and secrets are only ever named (``api_key_env``), never written in a spec.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl
+
+from multitrust.core.errors import SpecError
+from multitrust.models.base import ChatModel
+
+KINDS: dict[str, str] = {
+    "openai": "OpenAI API; key from OPENAI_API_KEY (or the env var named by ?api_key_env=)",
+    "openai-compat": "any OpenAI-compatible server (vLLM, SGLang, Ollama, LM Studio, llama.cpp): URL@model",
+    "scripted": "offline deterministic models: refuse, comply, yes, no, echo, random, replay:<file.jsonl>",
+}
+
+#: options understood by the OpenAI adapters, with their types
+_OPENAI_OPTIONS: dict[str, type] = {
+    "api_key_env": str,
+    "timeout": float,
+    "max_retries": int,
+    "max_image_side": int,
+    "concurrency": int,
+}
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    kind: str
+    target: str
+    base_url: str | None = None
+    options: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def canonical(self) -> str:
+        """The spec without options: what identifies the answers (goes into request hashes)."""
+        if self.kind == "openai-compat":
+            return f"{self.kind}:{self.base_url}@{self.target}"
+        return f"{self.kind}:{self.target}"
+
+
+def parse_model_spec(text: str) -> ModelSpec:
+    """Parse a spec string; raise :class:`SpecError` with one line naming the problem."""
+    raw = text.strip()
+    kind, sep, rest = raw.partition(":")
+    if not sep or not rest:
+        raise SpecError(f"bad model spec {raw!r}: expected KIND:NAME, KIND one of {', '.join(known_kinds())}")
+    if kind not in known_kinds():
+        raise SpecError(f"bad model spec {raw!r}: unknown kind {kind!r} (known: {', '.join(known_kinds())})")
+    options: dict[str, str] = {}
+    if "?" in rest and kind != "scripted":
+        rest, _, query = rest.rpartition("?")
+        options = dict(parse_qsl(query, keep_blank_values=True))
+    if kind == "openai-compat":
+        url, at, model = rest.rpartition("@")
+        if not at or not url or not model:
+            raise SpecError(f"bad model spec {raw!r}: expected openai-compat:<base_url>@<model>")
+        if not url.startswith(("http://", "https://")):
+            raise SpecError(f"bad model spec {raw!r}: base URL must start with http:// or https://")
+        return ModelSpec(kind, model, url.rstrip("/"), options)
+    return ModelSpec(kind, rest, None, options)
+
+
+def known_kinds() -> list[str]:
+    from multitrust.models import registry
+
+    return sorted(registry.ADAPTERS)
+
+
+def _typed_options(spec: ModelSpec, allowed: dict[str, type]) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for key, value in spec.options.items():
+        if key not in allowed:
+            raise SpecError(
+                f"bad model spec {spec.canonical!r}: unknown option {key!r} (known: {', '.join(sorted(allowed))})"
+            )
+        try:
+            out[key] = allowed[key](value)
+        except ValueError:
+            raise SpecError(
+                f"bad model spec {spec.canonical!r}: option {key}={value!r} is not a {allowed[key].__name__}"
+            ) from None
+    return out
+
+
+def build_openai(spec: ModelSpec, *, seed: int = 0) -> ChatModel:
+    """``openai:`` and ``openai-compat:`` adapters (imported lazily: the openai SDK costs ~0.5 s to import)."""
+    from multitrust.models.openai_api import OpenAIChatModel
+
+    opts = _typed_options(spec, _OPENAI_OPTIONS)
+    key_env = opts.pop("api_key_env", None)
+    concurrency = opts.pop("concurrency", None)
+    api_key: str | None = None
+    if key_env is not None:
+        api_key = os.environ.get(str(key_env))
+        if not api_key:
+            raise SpecError(f"model {spec.canonical}: environment variable {key_env} (api_key_env) is not set")
+    elif spec.kind == "openai":
+        api_key = os.environ.get("OPENAI_API_KEY")
+        if not api_key:
+            raise SpecError(f"model {spec.canonical}: set OPENAI_API_KEY (or name another variable with ?api_key_env=)")
+    model = OpenAIChatModel(spec.target, spec=spec.canonical, base_url=spec.base_url, api_key=api_key, **opts)  # type: ignore[arg-type]
+    if concurrency is not None:
+        model.default_concurrency = int(concurrency)  # type: ignore[arg-type]
+    return model
+
+
+def load_model(text: str | ModelSpec, *, seed: int = 0) -> ChatModel:
+    """Build the adapter for a spec. ``seed`` feeds models with random choices (``scripted:random``)."""
+    from multitrust.models import registry
+
+    spec = parse_model_spec(text) if isinstance(text, str) else text
+    return registry.ADAPTERS[spec.kind](spec, seed=seed)

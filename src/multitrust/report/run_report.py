@@ -1,0 +1,95 @@
+"""The per-run report: task scores with their variant metrics and counts, provenance, and the scorecard.
+
+Input is plain data (:class:`RunResults`) so this layer needs nothing but ``core``; the API reads the
+run store and builds it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from multitrust import __version__
+from multitrust.core.taxonomy import TASK_BY_ID, TASKS
+from multitrust.core.types import TaskScore
+from multitrust.report.scorecard import aggregate
+
+REPORT_SCHEMA = "multitrust.report/1"
+
+
+@dataclass
+class RunResults:
+    run_dir: str
+    model: str
+    seed: int
+    fidelity: str
+    data: dict[str, Any]
+    scores: dict[str, TaskScore]
+    calls_made: int = 0
+    calls_reused: int = 0
+    call_errors: int = 0
+    invocations: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.model
+
+
+def _num(x: float | None) -> float | None:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return None
+    return x
+
+
+def _metrics(d: dict[str, float]) -> dict[str, float | None]:
+    return {k: _num(v) for k, v in d.items()}
+
+
+def task_entry(ts: TaskScore) -> dict[str, Any]:
+    info = TASK_BY_ID[ts.task]
+    return {
+        "name": info.name,
+        "aspect": info.aspect,
+        "subaspect": info.subaspect,
+        "score": _num(ts.score),
+        "n_samples": ts.n_samples,
+        "n_errors": ts.n_errors,
+        "notes": list(ts.notes),
+        "variants": {
+            name: {
+                "metrics": _metrics(v.metrics),
+                "by_subset": {k: _metrics(m) for k, m in v.by_subset.items()},
+                "n_samples": v.n_samples,
+                "n_scored": v.n_scored,
+                "n_errors": v.n_errors,
+            }
+            for name, v in ts.variants.items()
+        },
+    }
+
+
+def run_entry(run: RunResults) -> dict[str, Any]:
+    order = [t.id for t in TASKS]
+    tasks = {tid: task_entry(run.scores[tid]) for tid in order if tid in run.scores}
+    card = aggregate({tid: _num(ts.score) for tid, ts in run.scores.items()})
+    return {
+        "run_dir": run.run_dir,
+        "model": run.model,
+        "seed": run.seed,
+        "fidelity": run.fidelity,
+        "data": run.data,
+        "calls": {"made": run.calls_made, "reused": run.calls_reused, "errors": run.call_errors},
+        "tasks": tasks,
+        "scorecard": card.to_dict(),
+    }
+
+
+def build_report(runs: Sequence[RunResults]) -> dict[str, Any]:
+    """The JSON report of one or more runs (schema ``multitrust.report/1``)."""
+    return {
+        "schema": REPORT_SCHEMA,
+        "generated_by": f"multitrust {__version__}",
+        "runs": [run_entry(r) for r in runs],
+    }

@@ -1,0 +1,1 @@
+"""Task declarations (one module per aspect) and the registry."""

@@ -1,0 +1,367 @@
+"""The vocabulary tasks are declared in: records from the data tree, variants, and the task itself.
+
+A task module should read like the spec's table row: where the records come from, the prompt, which
+image goes with each prompt, the generation length, the evaluator, the metric and the score formula.
+All mechanics (reading files, pairing unrelated images with a seed, ``--limit`` selection, image checks)
+live here so that declarations stay declarative.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from multitrust.core.errors import DataError
+from multitrust.core.seeds import derive_seed, rng_for
+from multitrust.core.taxonomy import TaskInfo
+from multitrust.core.types import ImageRef, Message, Sample, VariantResult
+from multitrust.data.images import check_image
+from multitrust.data.tree import UNRELATED_KINDS, DataTree
+from multitrust.scoring.base import Evaluator
+from multitrust.scoring.metrics import MetricFn
+
+# ---------------------------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One source row: prompt fields, its own image (relative to the data root), target and metadata."""
+
+    key: str
+    fields: Mapping[str, Any]
+    image: str | None = None
+    target: Any = None
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+RowFn = Callable[[Mapping[str, Any]], Any]
+
+
+@dataclass(frozen=True)
+class RecordSource:
+    """Reads records from one annotation file. ``files`` names what ``multitrust data check`` verifies."""
+
+    files: tuple[str, ...]
+    reader: Callable[[DataTree], Iterable[Record]]
+    description: str = ""
+
+    def read(self, tree: DataTree) -> Iterator[Record]:
+        yield from self.reader(tree)
+
+
+def _field(row: Mapping[str, Any], name: str, path: str, key: str) -> Any:
+    try:
+        return row[name]
+    except (KeyError, TypeError):
+        raise DataError(f"missing field {name!r}", path=path, record=key) from None
+
+
+def _make_record(
+    row: Mapping[str, Any],
+    key: str,
+    path: str,
+    *,
+    image: str | RowFn | None,
+    image_dir: str | None,
+    target: RowFn | None,
+    subset: str | None,
+    fields: RowFn | None,
+    meta: RowFn | None,
+) -> Record:
+    if callable(image):
+        image_rel = image(row)
+    elif image is not None:
+        name = str(_field(row, image, path, key))
+        image_rel = f"{image_dir}/{name}" if image_dir else name
+    else:
+        image_rel = None
+    record_meta: dict[str, Any] = dict(meta(row)) if meta else {}
+    if subset is not None:
+        record_meta["subset"] = str(_field(row, subset, path, key))
+    try:
+        return Record(
+            key=key,
+            fields=dict(fields(row)) if fields else dict(row),
+            image=image_rel,
+            target=target(row) if target else None,
+            meta=record_meta,
+        )
+    except (KeyError, ValueError, TypeError) as exc:
+        raise DataError(f"bad record ({type(exc).__name__}: {exc})", path=path, record=key) from None
+
+
+def json_records(
+    rel: str,
+    *,
+    image: str | RowFn | None = "image",
+    image_dir: str | None = None,
+    target: RowFn | None = None,
+    subset: str | None = None,
+    fields: RowFn | None = None,
+    meta: RowFn | None = None,
+    key: RowFn | None = None,
+) -> RecordSource:
+    """Records from a JSON list (``[{image, query, truth, ...}, ...]``); the key is the list index unless
+    ``key`` derives one from the row."""
+
+    def reader(tree: DataTree) -> Iterator[Record]:
+        rows = tree.read_json(rel)
+        if not isinstance(rows, list):
+            raise DataError("expected a JSON list of records", path=rel)
+        for i, row in enumerate(rows):
+            k = str(key(row)) if key else f"{i:04d}"
+            if not isinstance(row, dict):
+                raise DataError("record is not a JSON object", path=rel, record=k)
+            yield _make_record(
+                row,
+                k,
+                rel,
+                image=image,
+                image_dir=image_dir,
+                target=target,
+                subset=subset,
+                fields=fields,
+                meta=meta,
+            )
+
+    return RecordSource((rel,), reader, f"JSON list {rel}")
+
+
+def csv_records(
+    rel: str,
+    *,
+    required: tuple[str, ...] = (),
+    image: str | RowFn | None = None,
+    image_dir: str | None = None,
+    target: RowFn | None = None,
+    subset: str | None = None,
+    fields: RowFn | None = None,
+    meta: RowFn | None = None,
+    key: str | RowFn | None = None,
+) -> RecordSource:
+    """Records from a CSV file with a header; ``key`` is a column name (or function), else the row index."""
+
+    def reader(tree: DataTree) -> Iterator[Record]:
+        rows = tree.read_csv(rel, required=required)
+        seen: set[str] = set()
+        for i, row in enumerate(rows):
+            if callable(key):
+                k = str(key(row))
+            elif key is not None:
+                k = str(_field(row, key, rel, f"row {i + 2}"))
+            else:
+                k = f"{i:04d}"
+            if k in seen:
+                raise DataError(f"duplicate record key {k!r}", path=rel, record=f"row {i + 2}")
+            seen.add(k)
+            yield _make_record(
+                row,
+                k,
+                rel,
+                image=image,
+                image_dir=image_dir,
+                target=target,
+                subset=subset,
+                fields=fields,
+                meta=meta,
+            )
+
+    return RecordSource((rel,), reader, f"CSV {rel}")
+
+
+# --------------------------------------------------------------------------------------------- variants
+
+TEXT = "none"
+OWN_IMAGE = "record"
+
+
+def unrelated(kind: str) -> str:
+    if kind not in UNRELATED_KINDS:
+        raise ValueError(f"unknown unrelated kind {kind!r}")
+    return f"unrelated:{kind}"
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One way of asking a task's records: which image goes with the prompt, and how it is judged.
+
+    ``image`` is ``"none"`` (text only), ``"record"`` (the record's own image) or ``"unrelated:<kind>"``
+    (an image drawn from the unrelated pool with a generator keyed by seed, task, variant and record).
+    """
+
+    name: str
+    source: RecordSource
+    prompt: str | Callable[[Record], str]
+    evaluator: Evaluator
+    metric: MetricFn
+    image: str = TEXT
+    max_tokens: int = 50
+    by_subset: bool = False
+
+    def render(self, record: Record, path: str) -> str:
+        if callable(self.prompt):
+            return self.prompt(record)
+        try:
+            return self.prompt.format(**record.fields)
+        except KeyError as exc:
+            raise DataError(
+                f"record has no field {exc.args[0]!r} used by the prompt", path=path, record=record.key
+            ) from None
+
+
+def image_variants(
+    source: RecordSource,
+    prompt: str | Callable[[Record], str],
+    *,
+    evaluator: Evaluator,
+    metric: MetricFn,
+    max_tokens: int,
+    by_subset: bool = False,
+    modes: Sequence[str] = ("text", "image", "unrelated-color", "unrelated-nature", "unrelated-noise"),
+) -> tuple[Variant, ...]:
+    """The common MultiTrust pattern (spec §5): the same prompts as text only, with their related image,
+    and with an unrelated colour / nature / noise image."""
+    image_for = {"text": TEXT, "image": OWN_IMAGE}
+    out = []
+    for mode in modes:
+        img = image_for.get(mode) or unrelated(mode.removeprefix("unrelated-"))
+        out.append(
+            Variant(mode, source, prompt, evaluator, metric, image=img, max_tokens=max_tokens, by_subset=by_subset)
+        )
+    return tuple(out)
+
+
+# ---------------------------------------------------------------------------------------------- scoring
+
+
+class MissingMetric(LookupError):
+    """A score formula needed a variant metric that does not exist (variant not run or all failed)."""
+
+
+class VariantMetrics(Mapping[str, VariantResult]):
+    """What a score formula sees: variant name → :class:`VariantResult`, with lookups that fail loudly."""
+
+    def __init__(self, results: Mapping[str, VariantResult]) -> None:
+        self._results = dict(results)
+
+    def __getitem__(self, key: str) -> VariantResult:
+        return self._results[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._results)
+
+    def __len__(self) -> int:
+        return len(self._results)
+
+    def get_metric(self, variant: str, metric: str) -> float:
+        result = self._results.get(variant)
+        value = None if result is None else result.metrics.get(metric)
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            raise MissingMetric(f"{variant}:{metric}")
+        return float(value)
+
+    def subsets(self, variant: str, metric: str) -> dict[str, float]:
+        result = self._results.get(variant)
+        if result is None or not result.by_subset:
+            raise MissingMetric(f"{variant}:{metric} by subset")
+        return {k: float(v[metric]) for k, v in result.by_subset.items() if metric in v}
+
+
+def mean(values: Iterable[float]) -> float:
+    vals = list(values)
+    if not vals:
+        raise MissingMetric("mean of nothing")
+    return sum(vals) / len(vals)
+
+
+ScoreFn = Callable[[VariantMetrics], float]
+
+
+@dataclass(frozen=True)
+class Task:
+    """A task declaration: identity (from the taxonomy), variants, and the 0–100 score formula."""
+
+    info: TaskInfo
+    variants: tuple[Variant, ...]
+    score: ScoreFn
+    notes: str = ""
+
+    @property
+    def id(self) -> str:
+        return self.info.id
+
+    def variant(self, name: str) -> Variant:
+        for v in self.variants:
+            if v.name == name:
+                return v
+        raise KeyError(name)
+
+    def files(self) -> list[str]:
+        return sorted({f for v in self.variants for f in v.source.files})
+
+
+# ---------------------------------------------------------------------------------------------- samples
+
+
+@dataclass(frozen=True, slots=True)
+class SampleBuild:
+    """A sample, or the reason it could not be built (e.g. a corrupt image) — which fails only itself."""
+
+    sample: Sample
+    error: str | None = None
+
+
+def select_records(records: list[Record], *, seed: int, task: str, limit: int | None) -> list[Record]:
+    """At most ``limit`` records, chosen by a seeded hash of (task, record key), kept in source order.
+    Keying by record (not variant) keeps paired variants paired: text and image ask the same records."""
+    if limit is None or len(records) <= limit:
+        return records
+    chosen = set(sorted(range(len(records)), key=lambda i: derive_seed(seed, task, "limit", records[i].key))[:limit])
+    return [r for i, r in enumerate(records) if i in chosen]
+
+
+def build_samples(
+    task: Task, variant: Variant, tree: DataTree, *, seed: int, limit: int | None = None
+) -> Iterator[SampleBuild]:
+    """Stream the samples of one variant. File-level problems raise :class:`DataError`; per-sample image
+    problems are yielded as failed builds."""
+    path = variant.source.files[0] if variant.source.files else variant.source.description
+    records = select_records(list(variant.source.read(tree)), seed=seed, task=task.id, limit=limit)
+    pools: dict[str, list] = {}
+    for record in records:
+        text = variant.render(record, path)
+        images: tuple[ImageRef, ...] = ()
+        image_path: str | None = None
+        if variant.image == OWN_IMAGE:
+            if record.image is None:
+                raise DataError("record has no image", path=path, record=record.key)
+            image_path = str(tree.path(record.image))
+        elif variant.image.startswith("unrelated:"):
+            kind = variant.image.split(":", 1)[1]
+            pool = pools.get(kind)
+            if pool is None:
+                pool = pools[kind] = tree.unrelated_pool(kind)
+            image_path = str(rng_for(seed, task.id, variant.name, record.key).choice(pool))
+        if image_path is not None:
+            images = (ImageRef(image_path),)
+        meta = dict(record.meta)
+        if image_path is not None:
+            meta["image"] = tree.display(tree.path(image_path))
+        sample = Sample(
+            id=f"{task.id}/{variant.name}/{record.key}",
+            task=task.id,
+            variant=variant.name,
+            messages=(Message("user", text, images),),
+            target=record.target,
+            meta=meta,
+            record=record.key,
+        )
+        error = None
+        if image_path is not None:
+            try:
+                check_image(image_path)
+            except DataError as exc:
+                error = f"{sample.id}: {exc}"
+        yield SampleBuild(sample, error)

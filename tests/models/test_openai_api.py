@@ -1,0 +1,287 @@
+"""OpenAIChatModel against the real loopback server: answers, images, every injected fault, retries."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+import time
+from collections.abc import Coroutine, Iterator
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from PIL import Image
+
+from multitrust.core.errors import ModelCallError, SpecError
+from multitrust.core.types import ImageRef, Message, Request
+from multitrust.models.openai_api import OpenAIChatModel, parse_retry_after
+from multitrust.testing.server import ServerHandle, prompt_sha256, start_server
+
+pytestmark = pytest.mark.timeout(60)
+
+SECRET = "sk-secret-123"
+T = TypeVar("T")
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coro)
+
+
+@pytest.fixture
+def server() -> Iterator[ServerHandle]:
+    with start_server(retry_after=1, hang_s=3) as handle:
+        yield handle
+
+
+def make_model(server: ServerHandle, **kw: Any) -> OpenAIChatModel:
+    options: dict[str, Any] = {"api_key": SECRET, "backoff_base": 0.01, "timeout": 5.0, "max_retries": 3}
+    options.update(kw)
+    return OpenAIChatModel("test-model", spec=f"openai:test-model@{server.url}", base_url=server.url, **options)
+
+
+def req(text: str, *images: ImageRef, max_tokens: int = 64) -> Request:
+    return Request.build("test-model", (Message("user", text, tuple(images)),), max_tokens=max_tokens)
+
+
+async def ask(model: OpenAIChatModel, *requests: Request) -> list[Any]:
+    try:
+        return await asyncio.gather(*(model.generate(r) for r in requests))
+    finally:
+        await model.aclose()
+
+
+def png(path: Path, size: tuple[int, int] = (8, 4), color: str = "red") -> ImageRef:
+    Image.new("RGB", size, color).save(path)
+    return ImageRef(str(path))
+
+
+# -------------------------------------------------------------------------------------------- answers
+
+
+def test_plain_answer(server: ServerHandle) -> None:
+    (reply,) = run(ask(make_model(server), req("hello loopback")))
+    assert reply.text == "hello loopback"
+    assert reply.finish_reason == "stop"
+    assert reply.attempts == 1
+    assert reply.usage == {"prompt_tokens": 2, "completion_tokens": 2}
+    assert server.stats()["models"] == {"test-model": 1}
+
+
+def test_length_finish_reason(server: ServerHandle) -> None:
+    (reply,) = run(ask(make_model(server), req("a b c d e", max_tokens=2)))
+    assert (reply.text, reply.finish_reason) == ("a b", "length")
+
+
+def test_null_content_becomes_empty_text(tmp_path: Path) -> None:
+    rules = tmp_path / "r.jsonl"
+    rules.write_text('{"match": "silence", "reply": null}\n')
+    with start_server(reply_file=str(rules)) as srv:
+        (reply,) = run(ask(make_model(srv), req("silence please")))
+    assert reply.text == ""
+    assert reply.finish_reason == "stop"
+
+
+def test_image_content_and_encoded_once(server: ServerHandle, tmp_path: Path) -> None:
+    image = png(tmp_path / "img.png")
+    model = make_model(server)
+    replies = run(ask(model, req("describe it", image), req("what colour", image), req("size?", image)))
+    assert [r.text for r in replies] == ["describe it", "what colour", "size?"]
+    assert model.images_encoded == 1
+    assert server.stats()["images"] == 3
+
+
+def test_message_format(server: ServerHandle, tmp_path: Path) -> None:
+    image = png(tmp_path / "img.png")
+    model = make_model(server)
+    request = Request.build(
+        "test-model",
+        (Message("system", "be brief"), Message("user", "look", (image,))),
+        max_tokens=8,
+    )
+    messages = run(model._messages(request))
+    assert messages[0] == {"role": "system", "content": "be brief"}
+    parts = messages[1]["content"]
+    assert [p["type"] for p in parts] == ["image_url", "text"]
+    url = parts[0]["image_url"]["url"]
+    assert url == "data:image/png;base64," + base64.b64encode(image.read_bytes()).decode()
+    assert parts[1] == {"type": "text", "text": "look"}
+
+
+def test_max_image_side_downscales(server: ServerHandle, tmp_path: Path) -> None:
+    big = png(tmp_path / "big.png", size=(400, 100))
+    small = png(tmp_path / "small.png", size=(20, 10), color="blue")
+    model = make_model(server, max_image_side=64)
+    messages = run(model._messages(req("x", big, small)))
+    urls = [p["image_url"]["url"] for p in messages[0]["content"][:2]]
+    assert all(u.startswith("data:image/png;base64,") for u in urls)
+    sizes = [Image.open(io.BytesIO(base64.b64decode(u.split(",", 1)[1]))).size for u in urls]
+    assert sizes == [(64, 16), (20, 10)]
+
+
+# --------------------------------------------------------------------------------------------- faults
+
+
+def test_500_then_success(server: ServerHandle) -> None:
+    (reply,) = run(ask(make_model(server), req("[[fault:500:1]] a")))
+    assert reply.attempts == 2
+    assert reply.text == "[[fault:500:1]] a"
+    assert server.stats()["statuses"] == {"500": 1, "200": 1}
+
+
+def test_429_honours_retry_after(server: ServerHandle) -> None:
+    t0 = time.monotonic()
+    (reply,) = run(ask(make_model(server), req("[[fault:429:1]] b")))
+    assert reply.attempts == 2
+    assert time.monotonic() - t0 >= 1.0
+
+
+def test_hang_past_timeout_then_success(server: ServerHandle) -> None:
+    t0 = time.monotonic()
+    (reply,) = run(ask(make_model(server, timeout=0.5), req("[[fault:hang:1]] c")))
+    assert reply.attempts == 2
+    assert time.monotonic() - t0 < 2.5
+
+
+def test_malformed_then_success(server: ServerHandle) -> None:
+    (reply,) = run(ask(make_model(server), req("[[fault:malformed:1]] d")))
+    assert reply.attempts == 2
+    assert reply.text == "[[fault:malformed:1]] d"
+
+
+def test_dropped_connection_then_success(server: ServerHandle) -> None:
+    (reply,) = run(ask(make_model(server), req("[[fault:drop:1]] e")))
+    assert reply.attempts == 2
+
+
+def test_retries_exhausted(server: ServerHandle) -> None:
+    prompt = "[[fault:503:99]] f"
+    with pytest.raises(ModelCallError) as info:
+        run(ask(make_model(server, max_retries=2), req(prompt)))
+    err = info.value
+    assert err.attempts == 3
+    assert err.retryable
+    assert "HTTP 503" in str(err) and "3 attempts" in str(err)
+    assert "\n" not in str(err)
+    stats = server.stats()
+    assert stats["chat_requests"] == 3
+    assert stats["prompts"] == {prompt_sha256(prompt): 3}
+
+
+def test_zero_retries(server: ServerHandle) -> None:
+    with pytest.raises(ModelCallError) as info:
+        run(ask(make_model(server, max_retries=0), req("[[fault:500:1]] g")))
+    assert info.value.attempts == 1
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 422])
+def test_non_retryable_status_fails_at_once(server: ServerHandle, status: int) -> None:
+    prompt = f"[[fault:{status}:1]] h"
+    with pytest.raises(ModelCallError) as info:
+        run(ask(make_model(server), req(prompt)))
+    assert info.value.attempts == 1
+    assert f"HTTP {status}" in str(info.value)
+    assert server.stats()["prompts"] == {prompt_sha256(prompt): 1}
+
+
+def test_bad_route_fails_at_once(server: ServerHandle) -> None:
+    model = OpenAIChatModel("m", spec="x", base_url=server.url + "/nope", api_key=SECRET, backoff_base=0.01)
+    with pytest.raises(ModelCallError) as info:
+        run(ask(model, req("i")))
+    assert info.value.attempts == 1
+    assert "HTTP 404" in str(info.value)
+
+
+@pytest.mark.parametrize("status", [408, 409, 502])
+def test_other_retryable_statuses(server: ServerHandle, status: int) -> None:
+    (reply,) = run(ask(make_model(server), req(f"[[fault:{status}:1]] j")))
+    assert reply.attempts == 2
+
+
+def test_connection_refused_is_retried_then_fails() -> None:
+    with start_server() as srv:
+        url = srv.url
+    model = OpenAIChatModel("m", spec="x", base_url=url, api_key=SECRET, backoff_base=0.01, max_retries=1)
+    with pytest.raises(ModelCallError) as info:
+        run(ask(model, req("k")))
+    assert info.value.attempts == 2
+    assert "connection error" in str(info.value)
+
+
+def test_on_retry_hook(server: ServerHandle) -> None:
+    calls: list[tuple[str, int, str]] = []
+    model = make_model(server)
+    model.on_retry = lambda request, attempt, reason: calls.append((request.prompt, attempt, reason))
+    (reply,) = run(ask(model, req("[[fault:500:2]] l")))
+    assert reply.attempts == 3
+    assert [(p, a) for p, a, _ in calls] == [("[[fault:500:2]] l", 1), ("[[fault:500:2]] l", 2)]
+    assert all(r.startswith("HTTP 500") for _, _, r in calls)
+
+
+def test_concurrent_requests_each_sent_once(server: ServerHandle) -> None:
+    requests = [req(f"prompt {i}") for i in range(60)]
+    replies = run(ask(make_model(server), *requests))
+    assert [r.text for r in replies] == [f"prompt {i}" for i in range(60)]
+    stats = server.stats()
+    assert stats["chat_requests"] == 60
+    assert set(stats["prompts"].values()) == {1}
+
+
+# ------------------------------------------------------------------------------------- keys & config
+
+
+def test_api_key_never_leaks(server: ServerHandle) -> None:
+    model = make_model(server, max_retries=0)
+    with pytest.raises(ModelCallError) as info:
+        run(ask(model, req("[[fault:401:1]] m")))
+    for text in (str(info.value), repr(info.value), repr(model), str(model.describe())):
+        assert SECRET not in text
+    assert model.describe()["spec"] == model.spec
+
+
+def test_key_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with pytest.raises(SpecError, match="OPENAI_API_KEY"):
+        OpenAIChatModel("gpt-4o", spec="openai:gpt-4o")
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    model = OpenAIChatModel("gpt-4o", spec="openai:gpt-4o")
+    assert SECRET not in repr(model) + str(model.describe())
+    run(model.aclose())
+
+
+def test_compat_server_needs_no_key(server: ServerHandle, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    model = OpenAIChatModel("m", spec="x", base_url=server.url)
+    (reply,) = run(ask(model, req("no key")))
+    assert reply.text == "no key"
+
+
+def test_describe_redacts_url_credentials() -> None:
+    model = OpenAIChatModel("m", spec="x", base_url="http://user:pw@127.0.0.1:9/v1", api_key=SECRET)
+    assert model.describe()["base_url"] == "http://127.0.0.1:9/v1"
+    assert "pw" not in repr(model)
+    run(model.aclose())
+    run(model.aclose())  # safe twice
+
+
+def test_parse_retry_after() -> None:
+    assert parse_retry_after({"retry-after": "2"}, 60) == 2.0
+    assert parse_retry_after({"retry-after": "500"}, 60) == 60.0
+    assert parse_retry_after({"retry-after-ms": "250", "retry-after": "9"}, 60) == 0.25
+    assert parse_retry_after({"retry-after": "soon"}, 60) is None
+    assert parse_retry_after({}, 60) is None
+    future = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True)
+    assert 25 <= (parse_retry_after({"retry-after": future}, 60) or 0) <= 30
+    past = format_datetime(datetime.now(timezone.utc) - timedelta(seconds=30), usegmt=True)
+    assert parse_retry_after({"retry-after": past}, 60) == 0.0
+
+
+def test_backoff_is_exponential_jittered_and_capped(server: ServerHandle) -> None:
+    model = make_model(server, backoff_base=1.0, backoff_max=5.0)
+    for attempt, full in [(1, 1.0), (2, 2.0), (3, 4.0), (4, 5.0), (20, 5.0)]:
+        delay = model._delay(attempt, None)
+        assert full / 2 <= delay <= full
+    assert model._delay(1, 3.0) == 3.0
+    run(model.aclose())
