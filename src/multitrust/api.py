@@ -11,7 +11,7 @@ from typing import Any
 from multitrust.core.errors import StoreError
 from multitrust.engine.config import RunConfig
 from multitrust.engine.progress import ProgressSink
-from multitrust.engine.runner import Runner, RunSummary
+from multitrust.engine.runner import Runner, RunSummary, load_judges
 from multitrust.engine.scorer import ScoreStats, score_tasks
 from multitrust.engine.store import RunStore
 from multitrust.report.run_report import RunResults, build_report
@@ -28,23 +28,40 @@ def score(
     *,
     fidelity: Fidelity | None = None,
     refusal_list: str | None = None,
+    judge: str | None = None,
+    task_judges: dict[str, str] | None = None,
     progress: ProgressSink | None = None,
     concurrency: int = 16,
 ) -> ScoreStats:
-    """Re-judge and re-score a finished run from its stored generations; never calls the model under test."""
+    """Re-judge and re-score a finished run from its stored generations; never calls the model under test.
+
+    Settings not given are taken from how the run was last scored. Only verdicts whose evaluator
+    fingerprint changed (another judge, fidelity or evaluator version) are recomputed."""
+    return asyncio.run(_score(run_dir, fidelity, refusal_list, judge, task_judges, progress, concurrency))
+
+
+async def _score(run_dir, fidelity, refusal_list, judge, task_judges, progress, concurrency) -> ScoreStats:  # type: ignore[no-untyped-def]
     with RunStore.open_existing(run_dir) as store:
         config = (store.get_meta("config") or {}).get("config", {})
+        last = store.get_meta("scoring") or {}
+        judge_spec = judge if judge is not None else last.get("judge", config.get("judge"))
+        per_task = task_judges if task_judges is not None else last.get("task_judges", config.get("task_judges"))
+        default_judge, judges = load_judges(judge_spec, per_task or {}, seed=int(config.get("seed", 0)))
         ctx = EvalContext(
-            fidelity=fidelity or config.get("fidelity", "fixed"),
-            refusal_list=refusal_list if refusal_list is not None else config.get("refusal_list"),
+            fidelity=fidelity or last.get("fidelity") or config.get("fidelity", "fixed"),
+            refusal_list=refusal_list if refusal_list is not None else last.get("refusal_list"),
+            judge=default_judge,
+            task_judges=judges,
         )
         inv = store.begin_invocation("score")
         status = "failed"
         try:
-            stats = asyncio.run(score_tasks(store, store.tasks(), ctx, concurrency=concurrency, progress=progress))
+            stats = await score_tasks(store, store.tasks(), ctx, concurrency=concurrency, progress=progress)
             status = "finished"
         finally:
-            store.end_invocation(inv, status=status, judge_calls=0)
+            store.end_invocation(inv, status=status, judge_calls=ctx.counters.get("judge_calls", 0))
+            for j in {id(x): x for x in (default_judge, *judges.values()) if x is not None}.values():
+                await j.aclose()
         return stats
 
 

@@ -114,6 +114,13 @@ def run_cmd(
     fidelity: Annotated[
         str, typer.Option(help="'fixed' (default) or 'paper' (the original's formulas and bugs).")
     ] = "fixed",
+    judge: Annotated[str | None, typer.Option(help="LLM judge spec for judge-scored tasks.")] = None,
+    task_judge: Annotated[
+        list[str] | None, typer.Option("--task-judge", help="Per-task judge, TASK=SPEC (repeatable).")
+    ] = None,
+    refusal_list: Annotated[
+        str | None, typer.Option(help="Refusal keywords: 'paper' (v0.1.0), '2025' (HEAD) or 'fixed'.")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     """Run tasks against a model; re-running the same command resumes where it stopped."""
@@ -126,6 +133,10 @@ def run_cmd(
     try:
         parse_model_spec(model)
         task_ids = select_tasks(tasks)
+        judges = _task_judges(task_judge)
+        for spec in [judge, *judges.values()]:
+            if spec:
+                parse_model_spec(spec)
         run_dir = out or Path("runs") / time.strftime("%Y%m%d-%H%M%S")
         cfg = RunConfig(
             model=model,
@@ -136,6 +147,9 @@ def run_cmd(
             limit=limit,
             fidelity=fidelity,
             concurrency=concurrency,
+            judge=judge,
+            task_judges=judges,
+            refusal_list=refusal_list,
         )  # type: ignore[arg-type]
     except MultitrustError as exc:
         _fail(str(exc))
@@ -155,6 +169,21 @@ def run_cmd(
     _print_summary(summary)
     if summary.task_errors and not summary.scores:
         raise typer.Exit(1)
+
+
+def _task_judges(items: list[str] | None) -> dict[str, str]:
+    """Parse ``--task-judge T.4=openai:gpt-4o`` options."""
+    from multitrust.core.errors import SpecError
+    from multitrust.tasks.registry import select_tasks
+
+    out: dict[str, str] = {}
+    for item in items or []:
+        task, eq, spec = item.partition("=")
+        if not eq or not spec:
+            raise SpecError(f"--task-judge {item!r}: expected TASK=SPEC, e.g. T.4=openai:gpt-4o-mini")
+        for tid in select_tasks(task, implemented_only=False):
+            out[tid] = spec
+    return out
 
 
 def _print_summary(summary) -> None:  # type: ignore[no-untyped-def]
@@ -185,6 +214,14 @@ def _print_summary(summary) -> None:  # type: ignore[no-untyped-def]
 def score_cmd(
     run_dir: Annotated[Path, typer.Argument(help="A run directory.")],
     fidelity: Annotated[str | None, typer.Option(help="'fixed' or 'paper' (default: as the run was scored).")] = None,
+    judge: Annotated[str | None, typer.Option(help="Swap the LLM judge (only judge calls are made).")] = None,
+    task_judge: Annotated[
+        list[str] | None, typer.Option("--task-judge", help="Per-task judge, TASK=SPEC (repeatable).")
+    ] = None,
+    refusal_list: Annotated[
+        str | None, typer.Option(help="Refusal keywords: 'paper' (v0.1.0), '2025' (HEAD) or 'fixed'.")
+    ] = None,
+    concurrency: Annotated[int, typer.Option(help="Judge requests in flight.")] = 16,
 ) -> None:
     """Re-judge and re-score stored generations; sends nothing to the model under test."""
     from multitrust import api
@@ -192,7 +229,15 @@ def score_cmd(
     if fidelity is not None and fidelity not in ("fixed", "paper"):
         _fail(f"--fidelity must be 'fixed' or 'paper', not {fidelity!r}")
     try:
-        stats = api.score(run_dir, fidelity=fidelity)  # type: ignore[arg-type]
+        judges = _task_judges(task_judge) if task_judge else None
+        stats = api.score(
+            run_dir,
+            fidelity=fidelity,  # type: ignore[arg-type]
+            judge=judge,
+            task_judges=judges,
+            refusal_list=refusal_list,
+            concurrency=concurrency,
+        )
     except MultitrustError as exc:
         _fail(str(exc))
     table = Table(title=f"re-scored {run_dir}")
@@ -201,7 +246,43 @@ def score_cmd(
     for tid, ts in stats.by_task.items():
         table.add_row(tid, _fmt(ts.score))
     console.print(table)
-    console.print(f"judgements: {stats.judged} computed, {stats.reused} reused, {stats.judge_errors} failed")
+    console.print(
+        f"judgements: {stats.judged} computed, {stats.reused} reused, {stats.judge_errors} failed; "
+        f"{stats.judge_calls} judge calls, 0 calls to the model under test"
+    )
+
+
+@app.command("judges")
+def judges_cmd(
+    judge: Annotated[str | None, typer.Option(help="Show what this judge spec would change.")] = None,
+    fidelity: Annotated[str, typer.Option(help="'fixed' or 'paper'.")] = "fixed",
+) -> None:
+    """Which evaluator/judge each task uses, which backend would run here, and whether it is the paper's."""
+    from multitrust.core.taxonomy import TASKS
+    from multitrust.models.spec import load_model
+    from multitrust.scoring.base import EvalContext
+    from multitrust.tasks.registry import get_task, is_implemented
+
+    try:
+        ctx = EvalContext(fidelity=fidelity, judge=load_model(judge) if judge else None)  # type: ignore[arg-type]
+    except MultitrustError as exc:
+        _fail(str(exc))
+    table = Table(title="evaluators per task (backend that would be used in this environment)")
+    for col in ("task", "evaluator", "backend here", "paper's", "matches paper"):
+        table.add_column(col)
+    for info in TASKS:
+        if not is_implemented(info.id):
+            table.add_row(info.id, "[dim]not implemented", "", "", "")
+            continue
+        seen: list[dict] = []
+        for variant in get_task(info.id).variants:
+            d = variant.evaluator.describe(ctx, info.id)
+            if d not in seen:
+                seen.append(d)
+        for i, d in enumerate(seen):
+            match = "[green]yes" if d["paper"] else "[yellow]no (fallback or other backend)"
+            table.add_row(info.id if i == 0 else "", d["evaluator"], d["backend"], d["paper_backend"], match)
+    console.print(table)
 
 
 @app.command("report")

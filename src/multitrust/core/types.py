@@ -197,3 +197,6 @@ class TaskScore:
     n_samples: int = 0
     n_errors: int = 0
     notes: list[str] = field(default_factory=list)
+    #: per evaluator: which backend judged (rule, judge:<spec>, fallback:<name>, classifier:<name>), how many
+    #: verdicts each backend gave, and whether that matches the paper's choice
+    provenance: dict[str, Any] = field(default_factory=dict)

@@ -20,6 +20,7 @@ class RunConfig(BaseModel):
     fidelity: Fidelity = "fixed"
     concurrency: int | None = Field(default=None, ge=1, le=4096)
     judge: str | None = Field(default=None, description="LLM judge spec for judge-scored tasks")
+    task_judges: dict[str, str] = Field(default_factory=dict, description="task id → judge spec overrides")
     refusal_list: str | None = None
 
     @field_validator("tasks")

@@ -48,6 +48,22 @@ class RunSummary:
     call_errors: int = 0
     task_errors: dict[str, str] = field(default_factory=dict)
     wall_s: float = 0.0
+    judge_calls: int = 0
+
+
+def load_judges(
+    judge: str | None, task_judges: dict[str, str], *, seed: int, given: ChatModel | None = None
+) -> tuple[ChatModel | None, dict[str, ChatModel]]:
+    """The default judge and per-task judges; one adapter per distinct spec (so they share connections)."""
+    cache: dict[str, ChatModel] = {}
+
+    def get(spec: str) -> ChatModel:
+        if spec not in cache:
+            cache[spec] = load_model(spec, seed=seed)
+        return cache[spec]
+
+    default = given if given is not None else (get(judge) if judge else None)
+    return default, {t: get(s) for t, s in task_judges.items()}
 
 
 def check_compatible(store: RunStore, cfg: RunConfig, model_spec: str) -> None:
@@ -107,6 +123,7 @@ class Runner:
         started = time.perf_counter()
         out = Path(cfg.out)
         spec = parse_model_spec(cfg.model)  # fail on a bad spec before touching the run dir
+        judge, task_judges = load_judges(cfg.judge, cfg.task_judges, seed=cfg.seed, given=self.judge)
         model = self.model or load_model(spec, seed=cfg.seed)
         out.mkdir(parents=True, exist_ok=True)
         store = RunStore.in_dir(out)
@@ -120,12 +137,15 @@ class Runner:
             self._record_config(store, out, model, tree)
             work = self._plan(store, tree, model, summary)
             await self._generate(store, model, work, summary, cfg.concurrency or model.default_concurrency)
-            ctx = EvalContext(fidelity=cfg.fidelity, refusal_list=cfg.refusal_list, judge=self.judge)
+            ctx = EvalContext(
+                fidelity=cfg.fidelity, refusal_list=cfg.refusal_list, judge=judge, task_judges=task_judges
+            )
             planned_tasks = [t for t in cfg.tasks if t not in summary.task_errors]
             stats = await score_tasks(
                 store, planned_tasks, ctx, concurrency=cfg.concurrency or 16, progress=self.progress
             )
             summary.scores = stats.by_task
+            summary.judge_calls = stats.judge_calls
             status = "finished"
         except (asyncio.CancelledError, KeyboardInterrupt):
             status = "interrupted"
@@ -143,6 +163,9 @@ class Runner:
             store.close()
             if self.model is None:
                 await model.aclose()
+            owned = [x for x in (judge, *task_judges.values()) if x is not None and x is not self.judge]
+            for j in {id(x): x for x in owned}.values():
+                await j.aclose()
             summary.wall_s = time.perf_counter() - started
         return summary
 

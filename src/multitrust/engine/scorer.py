@@ -8,8 +8,9 @@ Judgements are keyed by evaluator fingerprint + sample + response, so only what 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from multitrust.core.types import Judgement, Sample, TaskScore, VariantResult, Verdict
 from multitrust.engine.progress import NullProgress, ProgressSink
@@ -27,6 +28,7 @@ class ScoreStats:
     judged: int = 0
     reused: int = 0
     judge_errors: int = 0
+    judge_calls: int = 0
     by_task: dict[str, TaskScore] = field(default_factory=dict)
 
 
@@ -47,6 +49,7 @@ async def score_tasks(
             "fidelity": ctx.fidelity,
             "refusal_list": ctx.refusal_list,
             "judge": None if ctx.judge is None else ctx.judge.spec,
+            "task_judges": {t: j.spec for t, j in ctx.task_judges.items()},
         },
     )
     for tid in task_ids:
@@ -55,9 +58,31 @@ async def score_tasks(
         gens = store.generations(s.request_hash for s in stored if s.request_hash)
         verdicts = await _judge(store, task, stored, gens, ctx, concurrency, progress, stats)
         ts = _task_score(task, stored, gens, verdicts)
+        ts.provenance = provenance(task, ctx, verdicts.values())
         store.put_score(ts)
         stats.by_task[tid] = ts
+    stats.judge_calls = ctx.counters.get("judge_calls", 0)
     return stats
+
+
+def provenance(task: Task, ctx: EvalContext, verdicts: Iterable[Verdict]) -> dict[str, Any]:
+    """What judged this task: each distinct evaluator's configured backend and whether it is the paper's
+    choice, plus the backends actually seen on the verdicts with their counts."""
+    seen: dict[str, int] = {}
+    for v in verdicts:
+        if v.backend:
+            seen[v.backend] = seen.get(v.backend, 0) + 1
+    evaluators: list[dict[str, Any]] = []
+    for variant in task.variants:
+        desc = variant.evaluator.describe(ctx, task.id)
+        if desc not in evaluators:
+            evaluators.append(desc)
+    return {
+        "evaluators": evaluators,
+        "paper": all(e["paper"] for e in evaluators),
+        "observed_backends": dict(sorted(seen.items())),
+        "fidelity": ctx.fidelity,
+    }
 
 
 async def _judge(

@@ -266,6 +266,7 @@ class RunStore:
             "n_samples": ts.n_samples,
             "n_errors": ts.n_errors,
             "notes": ts.notes,
+            "provenance": ts.provenance,
             "variants": {
                 name: {
                     "metrics": vr.metrics,
@@ -290,7 +291,9 @@ class RunStore:
                 name: VariantResult(name, v["metrics"], v["by_subset"], v["n_samples"], v["n_scored"], v["n_errors"])
                 for name, v in d["variants"].items()
             }
-            out[task] = TaskScore(task, score, variants, d["n_samples"], d["n_errors"], d.get("notes", []))
+            out[task] = TaskScore(
+                task, score, variants, d["n_samples"], d["n_errors"], d.get("notes", []), d.get("provenance", {})
+            )
         return out
 
     # ------------------------------------------------------------------ invocations

@@ -57,6 +57,7 @@ def task_entry(ts: TaskScore) -> dict[str, Any]:
         "n_samples": ts.n_samples,
         "n_errors": ts.n_errors,
         "notes": list(ts.notes),
+        "provenance": ts.provenance,
         "variants": {
             name: {
                 "metrics": _metrics(v.metrics),

@@ -33,9 +33,14 @@ class EvalContext:
     judge: ChatModel | None = None
     #: per-task judge overrides, task id → judge
     task_judges: Mapping[str, ChatModel] = field(default_factory=dict)
+    #: counters evaluators bump (e.g. ``judge_calls``); shared, mutable on purpose
+    counters: dict[str, int] = field(default_factory=dict)
 
     def judge_for(self, task: str) -> ChatModel | None:
         return self.task_judges.get(task, self.judge)
+
+    def count(self, name: str, n: int = 1) -> None:
+        self.counters[name] = self.counters.get(name, 0) + n
 
 
 class Evaluator(ABC):
@@ -73,14 +78,13 @@ class Evaluator(ABC):
     async def evaluate(self, sample: Sample, response: str, ctx: EvalContext) -> Verdict:
         """The verdict for one response. Return ``Verdict(value=None, error=...)`` for a failed judge."""
 
+    def describe(self, ctx: EvalContext, task: str) -> dict[str, Any]:
+        """Which backend would judge ``task`` in ``ctx`` and whether that is the paper's choice."""
+        return {"evaluator": self.id, "backend": "rule", "paper": True, "paper_backend": "rule"}
+
 
 class RuleEvaluator(Evaluator):
     """An evaluator backed by a pure function of (response, sample, fidelity): cheap and deterministic."""
-
-    backend = "rule"
-
-    def describe(self) -> str:
-        return f"{self.id} (rule)"
 
 
 def _jsonable(value: Any) -> Any:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from multitrust.core.errors import SpecError
 from multitrust.core.taxonomy import ASPECTS, SUBASPECTS, TASKS, TaskInfo
-from multitrust.tasks import fairness, truthfulness
+from multitrust.tasks import fairness, privacy, robustness, safety, truthfulness
 from multitrust.tasks.spec import Task
 
-IMPLEMENTED: dict[str, Task] = {t.id: t for module in (truthfulness, fairness) for t in module.TASKS}
+IMPLEMENTED: dict[str, Task] = {
+    t.id: t for module in (truthfulness, safety, robustness, fairness, privacy) for t in module.TASKS
+}
 
 
 def task_infos() -> tuple[TaskInfo, ...]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from multitrust.core.errors import DataError
@@ -347,8 +348,9 @@ def build_samples(
         if image_path is not None:
             images = (ImageRef(image_path),)
         meta = dict(record.meta)
+        meta["fields"] = dict(record.fields)
         if image_path is not None:
-            meta["image"] = tree.display(tree.path(image_path))
+            meta["image"] = tree.display(Path(image_path))
         sample = Sample(
             id=f"{task.id}/{variant.name}/{record.key}",
             task=task.id,

@@ -9,7 +9,7 @@ every random choice comes from :meth:`BuildContext.rng` keyed by purpose and ite
 order), files are written only through the context's writers (fixed PNG options, JSON with fixed key
 order, CSV with ``\\n`` line ends), and the manifest is built from a sorted walk of the tree.
 
-Adding a task: write ``build_<task>(ctx)`` in the aspect's module, register it in :data:`BUILDERS`, and add
+Adding a task: write ``build_<task>(ctx)`` in the aspect's module, list it in that module's ``BUILDERS``, and add
 the task to :data:`NEEDS_UNRELATED` if any of its variants pairs prompts with unrelated images.
 """
 
@@ -136,13 +136,16 @@ Builder = Callable[[BuildContext], None]
 
 
 def _registry() -> tuple[dict[str, Builder], dict[str, Builder]]:
-    # Imported here so the aspect modules can import BuildContext from this package without a cycle.
-    from multitrust.data.builtin import fairness, pools, truthfulness
+    """Merge each aspect module's ``BUILDERS`` (task id → builder). Imported here so the aspect modules can
+    import :class:`BuildContext` from this package without a cycle."""
+    from multitrust.data.builtin import fairness, pools, privacy, robustness, safety, truthfulness
 
-    builders: dict[str, Builder] = {
-        "T.6": truthfulness.build_t6_visual_confusion,
-        "F.2": fairness.build_f2_stereo_agreement,
-    }
+    builders: dict[str, Builder] = {}
+    for module in (truthfulness, safety, robustness, fairness, privacy):
+        for task_id, builder in module.BUILDERS.items():
+            if task_id in builders:
+                raise RuntimeError(f"two built-in data builders for {task_id}")
+            builders[task_id] = builder
     shared: dict[str, Builder] = {"unrelated_images": pools.build_unrelated_images}
     return builders, shared
 

@@ -197,3 +197,9 @@ def build_f2_stereo_agreement(ctx: BuildContext) -> None:
             picture = statement_image(stereo_type, phrase, ctx.rng("F.2", stereo_type, number))
             ctx.save_image(f"{IMAGE_DIR}/{stereo_type.lower()}/{number}.png", picture)
     ctx.write_csv(STATEMENT_CSV, STATEMENT_HEADER, rows)
+
+
+#: task id → builder (merged into ``multitrust.data.builtin.BUILDERS``)
+BUILDERS = {
+    "F.2": build_f2_stereo_agreement,
+}

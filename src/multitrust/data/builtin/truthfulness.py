@@ -683,3 +683,9 @@ def build_t6_visual_confusion(ctx: BuildContext) -> None:
         for query, truth in item.questions:
             records.append({"image": item.image, "query": query, "truth": truth, "kind": item.kind})
     ctx.write_json(CONFUSION_JSON, records)
+
+
+#: task id → builder (merged into ``multitrust.data.builtin.BUILDERS``)
+BUILDERS = {
+    "T.6": build_t6_visual_confusion,
+}
