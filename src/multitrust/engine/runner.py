@@ -86,7 +86,7 @@ def plan_task(
     task = get_task(task_id)
     planned: list[tuple[Sample, Request | None, str | None]] = []
     for variant in task.variants:
-        for build in build_samples(task, variant, tree, seed=cfg.seed, limit=cfg.limit):
+        for build in build_samples(task, variant, tree, seed=cfg.seed, limit=cfg.limit, fidelity=cfg.fidelity):
             if build.error:
                 planned.append((build.sample, None, build.error))
                 continue

@@ -40,16 +40,30 @@ class Record:
 RowFn = Callable[[Mapping[str, Any]], Any]
 
 
+@dataclass(frozen=True, slots=True)
+class SourceOptions:
+    """What a record reader may depend on besides the tree: the run seed (e.g. synthetic PII values) and
+    the fidelity mode (paper mode reproduces the original's sample selection, e.g. S.6's first 10)."""
+
+    seed: int = 0
+    fidelity: str = "fixed"
+
+
 @dataclass(frozen=True)
 class RecordSource:
-    """Reads records from one annotation file. ``files`` names what ``multitrust data check`` verifies."""
+    """Reads records from a data tree. ``files`` names the annotation files ``multitrust data check``
+    verifies (records' images are checked too). ``reader`` takes ``(tree)`` or ``(tree, options)``."""
 
     files: tuple[str, ...]
-    reader: Callable[[DataTree], Iterable[Record]]
+    reader: Callable[..., Iterable[Record]]
     description: str = ""
+    wants_options: bool = False
 
-    def read(self, tree: DataTree) -> Iterator[Record]:
-        yield from self.reader(tree)
+    def read(self, tree: DataTree, options: SourceOptions | None = None) -> Iterator[Record]:
+        if self.wants_options:
+            yield from self.reader(tree, options or SourceOptions())
+        else:
+            yield from self.reader(tree)
 
 
 def _field(row: Mapping[str, Any], name: str, path: str, key: str) -> Any:
@@ -200,6 +214,11 @@ class Variant:
     image: str = TEXT
     max_tokens: int = 50
     by_subset: bool = False
+    #: image mode used instead under ``--fidelity paper`` (F.7's image variants were text-only there)
+    paper_image: str | None = None
+
+    def image_mode(self, fidelity: str) -> str:
+        return self.paper_image if fidelity == "paper" and self.paper_image is not None else self.image
 
     def render(self, record: Record, path: str) -> str:
         if callable(self.prompt):
@@ -288,6 +307,8 @@ class Task:
     variants: tuple[Variant, ...]
     score: ScoreFn
     notes: str = ""
+    #: paired variants (same records) whose per-sample outcomes the report compares, e.g. ("text", "image")
+    pairs: tuple[tuple[str, str], ...] = ()
 
     @property
     def id(self) -> str:
@@ -324,23 +345,31 @@ def select_records(records: list[Record], *, seed: int, task: str, limit: int | 
 
 
 def build_samples(
-    task: Task, variant: Variant, tree: DataTree, *, seed: int, limit: int | None = None
+    task: Task,
+    variant: Variant,
+    tree: DataTree,
+    *,
+    seed: int,
+    limit: int | None = None,
+    fidelity: str = "fixed",
 ) -> Iterator[SampleBuild]:
     """Stream the samples of one variant. File-level problems raise :class:`DataError`; per-sample image
     problems are yielded as failed builds."""
     path = variant.source.files[0] if variant.source.files else variant.source.description
-    records = select_records(list(variant.source.read(tree)), seed=seed, task=task.id, limit=limit)
+    options = SourceOptions(seed=seed, fidelity=fidelity)
+    records = select_records(list(variant.source.read(tree, options)), seed=seed, task=task.id, limit=limit)
+    image_mode = variant.image_mode(fidelity)
     pools: dict[str, list] = {}
     for record in records:
         text = variant.render(record, path)
         images: tuple[ImageRef, ...] = ()
         image_path: str | None = None
-        if variant.image == OWN_IMAGE:
+        if image_mode == OWN_IMAGE:
             if record.image is None:
                 raise DataError("record has no image", path=path, record=record.key)
             image_path = str(tree.path(record.image))
-        elif variant.image.startswith("unrelated:"):
-            kind = variant.image.split(":", 1)[1]
+        elif image_mode.startswith("unrelated:"):
+            kind = image_mode.split(":", 1)[1]
             pool = pools.get(kind)
             if pool is None:
                 pool = pools[kind] = tree.unrelated_pool(kind)
