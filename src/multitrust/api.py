@@ -11,7 +11,7 @@ from typing import Any
 from multitrust.core.errors import StoreError
 from multitrust.engine.config import RunConfig
 from multitrust.engine.progress import ProgressSink
-from multitrust.engine.runner import Runner, RunSummary, load_judges
+from multitrust.engine.runner import Runner, RunSummary, load_judges, record_scoring
 from multitrust.engine.scorer import ScoreStats, score_tasks
 from multitrust.engine.store import RunStore
 from multitrust.report.run_report import RunResults, build_report
@@ -53,10 +53,19 @@ async def _score(run_dir, fidelity, refusal_list, judge, task_judges, progress, 
             judge=default_judge,
             task_judges=judges,
         )
+        record_scoring(store, ctx.fidelity, ctx.refusal_list, judge_spec, dict(per_task or {}))
         inv = store.begin_invocation("score")
         status = "failed"
         try:
-            stats = await score_tasks(store, store.tasks(), ctx, concurrency=concurrency, progress=progress)
+            stats = await score_tasks(
+                store,
+                store.tasks(),
+                ctx,
+                concurrency=concurrency,
+                progress=progress,
+                seed=int(config.get("seed", 0)),
+                bootstrap=int(config.get("bootstrap", 200)),
+            )
             status = "finished"
         finally:
             store.end_invocation(inv, status=status, judge_calls=ctx.counters.get("judge_calls", 0))

@@ -100,6 +100,34 @@ def data_build(
     console.print(f"built {len(manifest['files'])} files for {', '.join(manifest['tasks'])} into {out} (seed {seed})")
 
 
+@data_app.command("check")
+def data_check(
+    path: Annotated[Path, typer.Argument(help="A MultiTrust data tree (official layout).")],
+    tasks: Annotated[str, typer.Option(help="Task ids / aspects to check (default: all implemented).")] = "all",
+) -> None:
+    """Report what is present, missing or malformed in a data tree, per task — one line per problem."""
+    from multitrust.data.tree import DataTree
+    from multitrust.tasks.check import check_tree
+    from multitrust.tasks.registry import select_tasks
+
+    try:
+        tree = DataTree(path)
+        task_ids = select_tasks(tasks)
+    except MultitrustError as exc:
+        _fail(str(exc))
+    bad = 0
+    for result in check_tree(tree, task_ids):
+        if result.ok:
+            console.print(f"[green]ok[/]      {result.task}: {result.records} records, {result.images} images")
+        else:
+            bad += 1
+            console.print(f"[red]problems[/] {result.task}: {len(result.problems)}")
+            for line in result.problems:
+                console.print(f"  {result.task}: {line}", highlight=False, markup=False)
+    if bad:
+        raise typer.Exit(1)
+
+
 @app.command("run")
 def run_cmd(
     model: Annotated[
@@ -121,6 +149,7 @@ def run_cmd(
     refusal_list: Annotated[
         str | None, typer.Option(help="Refusal keywords: 'paper' (v0.1.0), '2025' (HEAD) or 'fixed'.")
     ] = None,
+    bootstrap: Annotated[int, typer.Option(help="Bootstrap rounds for 95% intervals (0 = off).")] = 200,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     """Run tasks against a model; re-running the same command resumes where it stopped."""
@@ -150,6 +179,7 @@ def run_cmd(
             judge=judge,
             task_judges=judges,
             refusal_list=refusal_list,
+            bootstrap=bootstrap,
         )  # type: ignore[arg-type]
     except MultitrustError as exc:
         _fail(str(exc))

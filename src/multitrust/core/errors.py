@@ -22,6 +22,7 @@ class DataError(MultitrustError):
                 where += f" [{record}]"
             where += ": "
         super().__init__(f"{where}{message}")
+        self.message = message
         self.path = path
         self.record = record
 

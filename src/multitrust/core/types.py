@@ -200,3 +200,8 @@ class TaskScore:
     #: per evaluator: which backend judged (rule, judge:<spec>, fallback:<name>, classifier:<name>), how many
     #: verdicts each backend gave, and whether that matches the paper's choice
     provenance: dict[str, Any] = field(default_factory=dict)
+    #: paired variants → {"both", "a_only", "b_only", "neither"} counts of per-record success
+    flips: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: seeded bootstrap over records: the replicate scores and their 95% percentile interval
+    replicates: list[float] = field(default_factory=list)
+    ci: tuple[float, float] | None = None

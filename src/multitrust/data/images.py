@@ -35,7 +35,7 @@ def check_image(path: str | Path) -> None:
             if im.width < 1 or im.height < 1:
                 problem = "empty image"
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        problem = f"corrupt image ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'unreadable'})"
+        problem = f"corrupt image ({type(exc).__name__})"
     with _lock:
         _checked[key] = problem
     if problem:

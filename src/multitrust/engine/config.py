@@ -22,6 +22,7 @@ class RunConfig(BaseModel):
     judge: str | None = Field(default=None, description="LLM judge spec for judge-scored tasks")
     task_judges: dict[str, str] = Field(default_factory=dict, description="task id → judge spec overrides")
     refusal_list: str | None = None
+    bootstrap: int = Field(default=200, ge=0, le=10000, description="bootstrap rounds for intervals (0 = off)")
 
     @field_validator("tasks")
     @classmethod

@@ -66,6 +66,17 @@ def load_judges(
     return default, {t: get(s) for t, s in task_judges.items()}
 
 
+def record_scoring(
+    store: RunStore, fidelity: str, refusal_list: str | None, judge: str | None, task_judges: dict[str, str]
+) -> None:
+    """Remember how the run was last scored (spec strings as given, options included: they name env vars,
+    never secrets), so ``multitrust score`` without options re-scores the same way."""
+    store.set_meta(
+        "scoring",
+        {"fidelity": fidelity, "refusal_list": refusal_list, "judge": judge, "task_judges": dict(task_judges)},
+    )
+
+
 def check_compatible(store: RunStore, cfg: RunConfig, model_spec: str) -> None:
     """A run directory belongs to one model and seed; other settings (tasks, limit, fidelity) may change."""
     prev = store.get_meta("identity")
@@ -141,8 +152,15 @@ class Runner:
                 fidelity=cfg.fidelity, refusal_list=cfg.refusal_list, judge=judge, task_judges=task_judges
             )
             planned_tasks = [t for t in cfg.tasks if t not in summary.task_errors]
+            record_scoring(store, cfg.fidelity, cfg.refusal_list, cfg.judge, cfg.task_judges)
             stats = await score_tasks(
-                store, planned_tasks, ctx, concurrency=cfg.concurrency or 16, progress=self.progress
+                store,
+                planned_tasks,
+                ctx,
+                concurrency=cfg.concurrency or 16,
+                progress=self.progress,
+                seed=cfg.seed,
+                bootstrap=cfg.bootstrap,
             )
             summary.scores = stats.by_task
             summary.judge_calls = stats.judge_calls

@@ -12,6 +12,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
+from multitrust.core.seeds import derive_seed
 from multitrust.core.types import Judgement, Sample, TaskScore, VariantResult, Verdict
 from multitrust.engine.progress import NullProgress, ProgressSink
 from multitrust.engine.store import RunStore, StoredSample
@@ -39,25 +42,18 @@ async def score_tasks(
     *,
     concurrency: int = 16,
     progress: ProgressSink | None = None,
+    seed: int = 0,
+    bootstrap: int = 200,
 ) -> ScoreStats:
     """Judge every scorable sample of ``task_ids`` (reusing stored verdicts) and store task scores."""
     progress = progress or NullProgress()
     stats = ScoreStats()
-    store.set_meta(
-        "scoring",
-        {
-            "fidelity": ctx.fidelity,
-            "refusal_list": ctx.refusal_list,
-            "judge": None if ctx.judge is None else ctx.judge.spec,
-            "task_judges": {t: j.spec for t, j in ctx.task_judges.items()},
-        },
-    )
     for tid in task_ids:
         task = get_task(tid)
         stored = list(store.samples(tid))
         gens = store.generations(s.request_hash for s in stored if s.request_hash)
         verdicts = await _judge(store, task, stored, gens, ctx, concurrency, progress, stats)
-        ts = _task_score(task, stored, gens, verdicts)
+        ts = _task_score(task, stored, verdicts, seed=seed, bootstrap=bootstrap)
         ts.provenance = provenance(task, ctx, verdicts.values())
         store.put_score(ts)
         stats.by_task[tid] = ts
@@ -100,7 +96,7 @@ async def _judge(
     todo = []
     for sample, response, key in work:
         hit = known.get(key)
-        if hit is not None:
+        if hit is not None and hit.verdict.ok:  # failed judge calls are retried on the next scoring
             verdicts[sample.id] = hit.verdict
             stats.reused += 1
         else:
@@ -139,33 +135,118 @@ async def _judge(
     return verdicts
 
 
-def _task_score(task: Task, stored: list[StoredSample], gens, verdicts: dict[str, Verdict]) -> TaskScore:  # type: ignore[no-untyped-def]
-    results: dict[str, VariantResult] = {}
-    total = errors = 0
-    notes: list[str] = []
+def _task_score(
+    task: Task, stored: list[StoredSample], verdicts: dict[str, Verdict], *, seed: int, bootstrap: int
+) -> TaskScore:
+    """Variant metrics, the task score, paired-variant flips and a seeded bootstrap interval."""
+    pairs_by_variant: dict[str, list[tuple[Sample, Any]]] = {}
+    counts: dict[str, tuple[int, int]] = {}
     for variant in task.variants:
         mine = [s for s in stored if s.sample.variant == variant.name]
         if not mine:
             continue
-        pairs = []
-        n_err = 0
-        for st in mine:
-            verdict = verdicts.get(st.sample.id)
-            if verdict is None or not verdict.ok:
-                n_err += 1
-                continue
-            pairs.append((st.sample, verdict.value))
+        ok = [(st.sample, verdicts[st.sample.id].value) for st in mine if _scored(verdicts.get(st.sample.id))]
+        pairs_by_variant[variant.name] = ok
+        counts[variant.name] = (len(mine), len(mine) - len(ok))
+    notes: list[str] = []
+    if not counts:
+        return TaskScore(task.id, None, {}, 0, 0, ["not scored: no samples"])
+    results = _variant_results(task, pairs_by_variant, counts)
+    score: float | None = None
+    try:
+        score = float(task.score(VariantMetrics(results)))
+    except MissingMetric as exc:
+        notes.append(f"not scored: missing {exc.args[0]}")
+    ts = TaskScore(
+        task.id,
+        score,
+        results,
+        sum(n for n, _ in counts.values()),
+        sum(e for _, e in counts.values()),
+        notes,
+    )
+    ts.flips = flips(task, pairs_by_variant)
+    if score is not None and bootstrap > 0:
+        ts.replicates = bootstrap_scores(task, pairs_by_variant, counts, seed=seed, rounds=bootstrap)
+        if ts.replicates:
+            lo, hi = np.percentile(ts.replicates, [2.5, 97.5])
+            ts.ci = (float(lo), float(hi))
+    return ts
+
+
+def _scored(verdict: Verdict | None) -> bool:
+    return verdict is not None and verdict.ok
+
+
+def _variant_results(
+    task: Task, pairs_by_variant: dict[str, list[tuple[Sample, Any]]], counts: dict[str, tuple[int, int]]
+) -> dict[str, VariantResult]:
+    results: dict[str, VariantResult] = {}
+    for variant in task.variants:
+        if variant.name not in counts:
+            continue
+        pairs = pairs_by_variant[variant.name]
         metrics = variant.metric(pairs) if pairs else {}
         by_subset = subset_metrics(variant.metric, pairs) if variant.by_subset and pairs else {}
-        results[variant.name] = VariantResult(variant.name, metrics, by_subset, len(mine), len(pairs), n_err)
-        total += len(mine)
-        errors += n_err
-    score: float | None = None
-    if results:
+        n, n_err = counts[variant.name]
+        results[variant.name] = VariantResult(variant.name, metrics, by_subset, n, len(pairs), n_err)
+    return results
+
+
+def bootstrap_scores(
+    task: Task,
+    pairs_by_variant: dict[str, list[tuple[Sample, Any]]],
+    counts: dict[str, tuple[int, int]],
+    *,
+    seed: int,
+    rounds: int,
+) -> list[float]:
+    """Task scores recomputed on ``rounds`` resamples of the task's *records* (with replacement), keyed by
+    the run seed. Resampling records rather than samples keeps paired variants paired, so the interval
+    reflects which questions were asked, not which variant happened to be drawn."""
+    records = sorted({s.record for pairs in pairs_by_variant.values() for s, _ in pairs})
+    if len(records) < 2:
+        return []
+    index = {r: i for i, r in enumerate(records)}
+    rng = np.random.default_rng(derive_seed(seed, task.id, "bootstrap"))
+    out: list[float] = []
+    for _ in range(rounds):
+        weights = np.bincount(rng.integers(0, len(records), len(records)), minlength=len(records))
+        resampled = {
+            name: [p for p in pairs for _ in range(int(weights[index[p[0].record]]))]
+            for name, pairs in pairs_by_variant.items()
+        }
         try:
-            score = float(task.score(VariantMetrics(results)))
-        except MissingMetric as exc:
-            notes.append(f"not scored: missing {exc.args[0]}")
-    else:
-        notes.append("not scored: no samples")
-    return TaskScore(task.id, score, results, total, errors, notes)
+            out.append(round(float(task.score(VariantMetrics(_variant_results(task, resampled, counts)))), 6))
+        except (MissingMetric, ZeroDivisionError, ValueError):
+            continue  # a resample that lost a needed subset says nothing about the interval
+    return out
+
+
+def outcome(sample: Sample, value: Any) -> bool | None:
+    """Per-sample success used by flip tables: correct for 0/1 targets, else the 0/1 value itself (agreement,
+    refusal); None when the value is not binary."""
+    if isinstance(value, bool | int) and not isinstance(sample.target, list | dict):
+        if sample.target in (0, 1) and not isinstance(sample.target, bool):
+            return int(value) == int(sample.target)
+        if value in (0, 1):
+            return bool(value)
+    return None
+
+
+def flips(task: Task, pairs_by_variant: dict[str, list[tuple[Sample, Any]]]) -> dict[str, dict[str, int]]:
+    """For each declared pair of variants, how the per-record outcome changes between them (the paper's point
+    is how the image changes the answer): both / only the first / only the second / neither."""
+    out: dict[str, dict[str, int]] = {}
+    for a, b in task.pairs:
+        oa = {s.record: outcome(s, v) for s, v in pairs_by_variant.get(a, [])}
+        ob = {s.record: outcome(s, v) for s, v in pairs_by_variant.get(b, [])}
+        common = [r for r in oa if r in ob and oa[r] is not None and ob[r] is not None]
+        if not common:
+            continue
+        table = {"both": 0, "a_only": 0, "b_only": 0, "neither": 0}
+        for r in common:
+            key = {(True, True): "both", (True, False): "a_only", (False, True): "b_only", (False, False): "neither"}
+            table[key[(bool(oa[r]), bool(ob[r]))]] += 1
+        out[f"{a} vs {b}"] = table
+    return out

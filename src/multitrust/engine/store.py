@@ -267,6 +267,9 @@ class RunStore:
             "n_errors": ts.n_errors,
             "notes": ts.notes,
             "provenance": ts.provenance,
+            "flips": ts.flips,
+            "replicates": ts.replicates,
+            "ci": list(ts.ci) if ts.ci else None,
             "variants": {
                 name: {
                     "metrics": vr.metrics,
@@ -291,9 +294,12 @@ class RunStore:
                 name: VariantResult(name, v["metrics"], v["by_subset"], v["n_samples"], v["n_scored"], v["n_errors"])
                 for name, v in d["variants"].items()
             }
-            out[task] = TaskScore(
-                task, score, variants, d["n_samples"], d["n_errors"], d.get("notes", []), d.get("provenance", {})
-            )
+            ts = TaskScore(task, score, variants, d["n_samples"], d["n_errors"], d.get("notes", []))
+            ts.provenance = d.get("provenance", {})
+            ts.flips = d.get("flips", {})
+            ts.replicates = d.get("replicates", [])
+            ts.ci = tuple(d["ci"]) if d.get("ci") else None  # type: ignore[assignment]
+            out[task] = ts
         return out
 
     # ------------------------------------------------------------------ invocations

@@ -14,7 +14,7 @@ from typing import Any
 from multitrust import __version__
 from multitrust.core.taxonomy import TASK_BY_ID, TASKS
 from multitrust.core.types import TaskScore
-from multitrust.report.scorecard import aggregate
+from multitrust.report.scorecard import aggregate, aggregate_replicates
 
 REPORT_SCHEMA = "multitrust.report/1"
 
@@ -58,6 +58,8 @@ def task_entry(ts: TaskScore) -> dict[str, Any]:
         "n_errors": ts.n_errors,
         "notes": list(ts.notes),
         "provenance": ts.provenance,
+        "ci": list(ts.ci) if ts.ci else None,
+        "flips": ts.flips,
         "variants": {
             name: {
                 "metrics": _metrics(v.metrics),
@@ -75,6 +77,7 @@ def run_entry(run: RunResults) -> dict[str, Any]:
     order = [t.id for t in TASKS]
     tasks = {tid: task_entry(run.scores[tid]) for tid in order if tid in run.scores}
     card = aggregate({tid: _num(ts.score) for tid, ts in run.scores.items()})
+    intervals = _aggregate_intervals(run)
     return {
         "run_dir": run.run_dir,
         "model": run.model,
@@ -84,7 +87,18 @@ def run_entry(run: RunResults) -> dict[str, Any]:
         "calls": {"made": run.calls_made, "reused": run.calls_reused, "errors": run.call_errors},
         "tasks": tasks,
         "scorecard": card.to_dict(),
+        "scorecard_ci": intervals,
     }
+
+
+def _aggregate_intervals(run: RunResults) -> dict[str, Any] | None:
+    """95% intervals for sub-aspects, aspects and overall from the tasks' bootstrap replicates (replicate b
+    of every task comes from the same seeded round index). None when tasks lack replicates."""
+    reps = {tid: ts.replicates for tid, ts in run.scores.items() if ts.score is not None}
+    if not reps or any(not r for r in reps.values()):
+        return None
+    rounds = min(len(r) for r in reps.values())
+    return aggregate_replicates({tid: r[:rounds] for tid, r in reps.items()})
 
 
 def build_report(runs: Sequence[RunResults]) -> dict[str, Any]:
