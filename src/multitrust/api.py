@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from multitrust.core.errors import StoreError
+from multitrust.core.types import Sample, Verdict
 from multitrust.engine.config import RunConfig
 from multitrust.engine.progress import ProgressSink
 from multitrust.engine.runner import Runner, RunSummary, load_judges, record_scoring
@@ -101,12 +101,82 @@ def load_results(run_dir: str | Path) -> RunResults:
         )
 
 
-def report(run_dirs: Sequence[str | Path], *, json_path: str | Path | None = None) -> dict[str, Any]:
-    """Build the JSON report of one or more runs, optionally writing it to ``json_path``."""
-    data = build_report([load_results(d) for d in run_dirs])
+def report(
+    run_dirs: Sequence[str | Path],
+    *,
+    json_path: str | Path | None = None,
+    html_path: str | Path | None = None,
+    csv_path: str | Path | None = None,
+    samples_path: str | Path | None = None,
+    compare_published: bool = False,
+    redact: bool = False,
+    max_samples: int = 2000,
+) -> dict[str, Any]:
+    """Build the report of one or more runs and write the requested exports."""
+    from multitrust.report import export
+
+    data = build_report([load_results(d) for d in run_dirs], compare_published=compare_published)
     if json_path is not None:
-        Path(json_path).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        export.write_json(data, json_path)
+    if csv_path is not None:
+        export.write_csv(data, csv_path)
+    if samples_path is not None:
+        export.write_samples_jsonl((s for d in run_dirs for s in export_samples(d)), samples_path)
+    if html_path is not None:
+        from multitrust.report.html import write_html
+
+        samples = [s for d in run_dirs for s in export_samples(d)]
+        write_html(data, html_path, samples, redact=redact, max_samples_per_run=max_samples)
     return data
+
+
+def _outcome(sample: Sample, verdict: Verdict | None, error: str | None) -> str:
+    """correct / incorrect (binary outcome), refused (a refusal part fired), error, or scored."""
+    from multitrust.engine.scorer import outcome
+
+    if error or verdict is None:
+        return "error" if error else "scored"
+    if not verdict.ok:
+        return "error"
+    if isinstance(verdict.value, dict):
+        return "refused" if verdict.value.get("refusal") else "scored"
+    ok = outcome(sample, verdict.value)
+    return "scored" if ok is None else ("correct" if ok else "incorrect")
+
+
+def export_samples(run_dir: str | Path) -> Iterator[dict[str, Any]]:
+    """One dict per planned sample: prompt, images, target, response or generation error, and the latest
+    stored verdict (schema: docs/report-schema.md)."""
+    with RunStore.open_existing(run_dir) as store:
+        model = ((store.get_meta("config") or {}).get("model") or {}).get("spec", "?")
+        latest = store.latest_judgements()
+        for task_id in store.tasks():
+            stored = list(store.samples(task_id))
+            gens = store.generations(s.request_hash for s in stored if s.request_hash)
+            for st in stored:
+                s = st.sample
+                gen = gens.get(st.request_hash) if st.request_hash else None
+                judgement = latest.get(s.id)
+                verdict = judgement.verdict if judgement is not None else None
+                error = st.error or (gen.error if gen is not None else "not generated yet")
+                yield {
+                    "run": str(run_dir),
+                    "model": model,
+                    "task": s.task,
+                    "variant": s.variant,
+                    "sample_id": s.id,
+                    "subset": s.subset,
+                    "prompt": s.prompt,
+                    "images": [im.path for im in s.images],
+                    "target": s.target,
+                    "response": gen.text if gen is not None else None,
+                    "generation_error": error,
+                    "verdict": verdict.value if verdict is not None else None,
+                    "verdict_raw": verdict.raw if verdict is not None else None,
+                    "backend": verdict.backend if verdict is not None else None,
+                    "judge_error": verdict.error if verdict is not None else None,
+                    "outcome": _outcome(s, verdict, error),
+                }
 
 
 def build_data(out: str | Path, *, seed: int = 0, tasks: Sequence[str] | None = None) -> dict[str, Any]:

@@ -319,13 +319,30 @@ def judges_cmd(
 def report_cmd(
     run_dirs: Annotated[list[Path], typer.Argument(help="One or more run directories.")],
     json_path: Annotated[Path | None, typer.Option("--json", help="Write the JSON report here.")] = None,
+    html_path: Annotated[Path | None, typer.Option("--html", help="Write a self-contained HTML report here.")] = None,
+    csv_path: Annotated[Path | None, typer.Option("--csv", help="Write task and aggregate scores as CSV.")] = None,
+    samples_path: Annotated[Path | None, typer.Option("--samples", help="Write per-sample records as JSONL.")] = None,
+    compare_published: Annotated[
+        bool, typer.Option("--compare-published", help="Place complete runs among the published leaderboard.")
+    ] = False,
+    redact: Annotated[bool, typer.Option("--redact", help="Mask PII in the HTML's privacy-task samples.")] = False,
+    max_samples: Annotated[int, typer.Option(help="Samples per run in the HTML sample browser.")] = 2000,
 ) -> None:
-    """Print task and aggregate scores of runs, and export them."""
+    """Print task and aggregate scores of runs, and export them (JSON, HTML, CSV, per-sample JSONL)."""
     from multitrust import api
     from multitrust.core.taxonomy import SUBASPECTS, TASKS
 
     try:
-        data = api.report(run_dirs, json_path=json_path)
+        data = api.report(
+            run_dirs,
+            json_path=json_path,
+            html_path=html_path,
+            csv_path=csv_path,
+            samples_path=samples_path,
+            compare_published=compare_published,
+            redact=redact,
+            max_samples=max_samples,
+        )
     except MultitrustError as exc:
         _fail(str(exc))
     runs = data["runs"]
@@ -369,8 +386,34 @@ def report_cmd(
             f"{c['reused']} reused, {c['errors']} failed",
             highlight=False,
         )
-    if json_path:
-        console.print(f"wrote {json_path}")
+    if compare_published:
+        _print_placements(runs)
+    if data.get("rank_swaps"):
+        console.print(f"rank stability ({data['rank_swaps_basis']}, bootstrap):", highlight=False)
+        for row in data["rank_swaps"]:
+            console.print(
+                f"  {row['a']} vs {row['b']}: order swaps in {100 * row['fraction']:.1f}% of replicates",
+                highlight=False,
+            )
+    for path in (json_path, html_path, csv_path, samples_path):
+        if path:
+            console.print(f"wrote {path}")
+
+
+def _print_placements(runs: list[dict]) -> None:
+    from multitrust.report.leaderboard import CAVEAT, SOURCE
+
+    for r in runs:
+        p = r.get("published_placement")
+        if p is None:
+            console.print(f"{r['model']}: not placed — the overall score needs all 32 tasks", highlight=False)
+            continue
+        console.print(
+            f"{r['model']}: overall {p['overall']:.2f} would rank {p['rank']} of {p['total']} on the published "
+            f"MultiTrust leaderboard",
+            highlight=False,
+        )
+    console.print(f"[dim]{CAVEAT}. Source: {SOURCE}.")
 
 
 def main() -> None:

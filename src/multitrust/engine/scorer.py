@@ -101,6 +101,7 @@ async def _judge(
             stats.reused += 1
         else:
             todo.append((sample, response, key))
+    store.touch_judgements(known[k].key for _, _, k in work if k in known and known[k].verdict.ok)
     if not todo:
         return verdicts
     label = f"{task.id} judge"
@@ -208,14 +209,18 @@ def bootstrap_scores(
     if len(records) < 2:
         return []
     index = {r: i for i, r in enumerate(records)}
+    rows = {
+        name: (pairs, np.fromiter((index[s.record] for s, _ in pairs), dtype=np.intp, count=len(pairs)))
+        for name, pairs in pairs_by_variant.items()
+    }
     rng = np.random.default_rng(derive_seed(seed, task.id, "bootstrap"))
     out: list[float] = []
     for _ in range(rounds):
         weights = np.bincount(rng.integers(0, len(records), len(records)), minlength=len(records))
-        resampled = {
-            name: [p for p in pairs for _ in range(int(weights[index[p[0].record]]))]
-            for name, pairs in pairs_by_variant.items()
-        }
+        resampled = {}
+        for name, (pairs, rec) in rows.items():
+            take = np.repeat(np.arange(len(pairs)), weights[rec])
+            resampled[name] = [pairs[i] for i in take.tolist()]
         try:
             out.append(round(float(task.score(VariantMetrics(_variant_results(task, resampled, counts)))), 6))
         except (MissingMetric, ZeroDivisionError, ValueError):

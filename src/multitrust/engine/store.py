@@ -39,7 +39,8 @@ CREATE TABLE IF NOT EXISTS generations (
     latency_s REAL, attempts INTEGER, error TEXT, created_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS judgements (
     key TEXT PRIMARY KEY, sample_id TEXT NOT NULL, evaluator TEXT NOT NULL, version TEXT NOT NULL,
-    value TEXT, raw TEXT, backend TEXT, prompt_hash TEXT, error TEXT, created_at REAL NOT NULL);
+    value TEXT, raw TEXT, backend TEXT, prompt_hash TEXT, error TEXT, created_at REAL NOT NULL,
+    used_at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS judgements_sample ON judgements(sample_id);
 CREATE TABLE IF NOT EXISTS scores (
     task TEXT PRIMARY KEY, score REAL, detail TEXT NOT NULL, updated_at REAL NOT NULL);
@@ -234,12 +235,29 @@ class RunStore:
                 out[key] = Judgement(key, sid, ev, ver, Verdict(_loads(value), raw, backend, ph, err))
         return out
 
+    def touch_judgements(self, keys: Iterable[str]) -> None:
+        """Mark reused verdicts as used by the current scoring (exports show what the last scoring used)."""
+        now = time.time()
+        with self.db:
+            self.db.executemany("UPDATE judgements SET used_at=? WHERE key=?", ((now, k) for k in keys))
+
+    def latest_judgements(self) -> dict[str, Judgement]:
+        """The most recent verdict per sample (what the last scoring used, for exports)."""
+        out: dict[str, Judgement] = {}
+        for key, sid, ev, ver, value, raw, backend, ph, err in self.db.execute(
+            "SELECT key, sample_id, evaluator, version, value, raw, backend, prompt_hash, error FROM judgements "
+            "ORDER BY used_at, rowid"
+        ):
+            out[sid] = Judgement(key, sid, ev, ver, Verdict(_loads(value), raw, backend, ph, err))
+        return out
+
     def put_judgement(self, j: Judgement, *, commit: bool = True) -> None:
         v = j.verdict
+        now = time.time()
         if not commit and not self.db.in_transaction:
             self.db.execute("BEGIN")
         self.db.execute(
-            "INSERT OR REPLACE INTO judgements VALUES (?,?,?,?,?,?,?,?,?,?)",
+            "INSERT OR REPLACE INTO judgements VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (
                 j.key,
                 j.sample_id,
@@ -250,7 +268,8 @@ class RunStore:
                 v.backend,
                 v.prompt_hash,
                 v.error,
-                time.time(),
+                now,
+                now,
             ),
         )
         if commit and self.db.in_transaction:

@@ -14,7 +14,8 @@ from typing import Any
 from multitrust import __version__
 from multitrust.core.taxonomy import TASK_BY_ID, TASKS
 from multitrust.core.types import TaskScore
-from multitrust.report.scorecard import aggregate, aggregate_replicates
+from multitrust.report.leaderboard import place
+from multitrust.report.scorecard import aggregate, aggregate_replicates, rank_swap_matrix
 
 REPORT_SCHEMA = "multitrust.report/1"
 
@@ -101,10 +102,49 @@ def _aggregate_intervals(run: RunResults) -> dict[str, Any] | None:
     return aggregate_replicates({tid: r[:rounds] for tid, r in reps.items()})
 
 
-def build_report(runs: Sequence[RunResults]) -> dict[str, Any]:
+def build_report(runs: Sequence[RunResults], *, compare_published: bool = False) -> dict[str, Any]:
     """The JSON report of one or more runs (schema ``multitrust.report/1``)."""
-    return {
-        "schema": REPORT_SCHEMA,
-        "generated_by": f"multitrust {__version__}",
-        "runs": [run_entry(r) for r in runs],
-    }
+    entries = [run_entry(r) for r in runs]
+    if compare_published:
+        for entry in entries:
+            overall = entry["scorecard"]["overall"]
+            entry["published_placement"] = place(overall, entry["model"]).to_dict() if overall is not None else None
+    report: dict[str, Any] = {"schema": REPORT_SCHEMA, "generated_by": f"multitrust {__version__}", "runs": entries}
+    swaps = rank_swaps(runs)
+    if swaps is not None:
+        report["rank_swaps"], report["rank_swaps_basis"] = swaps
+    return report
+
+
+def run_labels(runs: Sequence[RunResults]) -> list[str]:
+    """Model names, with the run directory added where two runs share a model."""
+    models = [r.model for r in runs]
+    return [m if models.count(m) == 1 else f"{m} ({r.run_dir})" for m, r in zip(models, runs, strict=True)]
+
+
+def rank_swaps(runs: Sequence[RunResults]) -> tuple[list[dict[str, Any]], str] | None:
+    """How often each pair of runs swaps order under the bootstrap. Compared on the overall score when every
+    run is complete, otherwise on the mean over the tasks all runs scored (said in the returned basis)."""
+    if len(runs) < 2:
+        return None
+    scored = [{t for t, ts in r.scores.items() if ts.score is not None and ts.replicates} for r in runs]
+    common = set.intersection(*scored)
+    if not common:
+        return None
+    rounds = min(len(r.scores[t].replicates) for r in runs for t in common)
+    complete = len(common) == len(TASKS)
+    per_run: dict[str, list[float]] = {}
+    points: dict[str, float] = {}
+    for label, run in zip(run_labels(runs), runs, strict=True):
+        if complete:
+            reps = [aggregate({t: run.scores[t].replicates[b] for t in common}).overall or 0.0 for b in range(rounds)]
+            points[label] = aggregate({t: run.scores[t].score for t in common}).overall or 0.0
+        else:
+            reps = [sum(run.scores[t].replicates[b] for t in common) / len(common) for b in range(rounds)]
+            points[label] = sum(run.scores[t].score or 0.0 for t in common) / len(common)
+        per_run[label] = reps
+    matrix = rank_swap_matrix(per_run, points)
+    labels = sorted(per_run, key=lambda m: (-points[m], m))
+    pairs = [{"a": a, "b": b, "fraction": matrix[(a, b)]} for i, a in enumerate(labels) for b in labels[i + 1 :]]
+    basis = "overall score" if complete else f"mean of the {len(common)} tasks every run scored"
+    return pairs, basis

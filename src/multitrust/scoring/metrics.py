@@ -19,14 +19,21 @@ def _mean(values: Sequence[float]) -> float:
 
 def binary_classification(y_true: Sequence[int], y_pred: Sequence[int]) -> dict[str, float]:
     """Accuracy, precision, recall and F1 for the positive class 1 (sklearn's binary defaults, with 0
-    where a ratio has a zero denominator, as sklearn's ``zero_division`` warning path returns)."""
+    where a ratio has a zero denominator, as sklearn's ``zero_division`` warning path returns).
+    One pass over the pairs: this runs once per bootstrap round."""
     n = len(y_true)
     if n == 0:
         return {}
-    tp = sum(1 for t, p in zip(y_true, y_pred, strict=True) if t == 1 and p == 1)
-    fp = sum(1 for t, p in zip(y_true, y_pred, strict=True) if t != 1 and p == 1)
-    fn = sum(1 for t, p in zip(y_true, y_pred, strict=True) if t == 1 and p != 1)
-    correct = sum(1 for t, p in zip(y_true, y_pred, strict=True) if t == p)
+    tp = fp = fn = correct = 0
+    for t, p in zip(y_true, y_pred, strict=True):
+        if t == p:
+            correct += 1
+            if t == 1:
+                tp += 1
+        elif p == 1:
+            fp += 1
+        elif t == 1:
+            fn += 1
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
@@ -56,7 +63,8 @@ def rate(name: str, field: str | None = None) -> MetricFn:
 def subset_metrics(fn: MetricFn, pairs: Pairs) -> dict[str, dict[str, float]]:
     """``fn`` per ``sample.meta['subset']`` value, in natural order of subset names."""
     groups: dict[str, list[tuple[Sample, Any]]] = {}
-    for sample, value in pairs:
-        if sample.subset is not None:
-            groups.setdefault(sample.subset, []).append((sample, value))
+    for pair in pairs:
+        subset = pair[0].meta.get("subset")
+        if subset is not None:
+            groups.setdefault(str(subset), []).append(pair)
     return {name: fn(groups[name]) for name in sorted(groups)}
