@@ -131,17 +131,18 @@ def data_check(
 @app.command("run")
 def run_cmd(
     model: Annotated[
-        str, typer.Option(help="Model spec: openai:NAME, openai-compat:URL@NAME, scripted:MODE …")
-    ] = DEFAULT_MODEL,
-    tasks: Annotated[str, typer.Option(help="Task ids (T.6,F.2), aspects (safety) or 'all'.")] = "all",
-    data: Annotated[str, typer.Option(help="Data tree directory, or 'builtin'.")] = "builtin",
-    out: Annotated[Path | None, typer.Option(help="Run directory (default runs/<timestamp>).")] = None,
-    concurrency: Annotated[int | None, typer.Option(help="Requests in flight (default: the backend's).")] = None,
+        str | None,
+        typer.Option(help=f"Model spec: openai:NAME, openai-compat:URL@NAME, scripted:MODE … [{DEFAULT_MODEL}]"),
+    ] = None,
+    tasks: Annotated[str | None, typer.Option(help="Task ids (T.6,F.2), aspects (safety) or 'all' [all].")] = None,
+    data: Annotated[str | None, typer.Option(help="Data tree directory, or 'builtin' [builtin].")] = None,
+    out: Annotated[Path | None, typer.Option(help="Run directory [runs/<timestamp>].")] = None,
+    concurrency: Annotated[int | None, typer.Option(help="Requests in flight [the backend's].")] = None,
     limit: Annotated[int | None, typer.Option(help="At most N samples per task variant (seeded choice).")] = None,
-    seed: Annotated[int, typer.Option(help="Seed of every random choice (recorded with the run).")] = 0,
+    seed: Annotated[int | None, typer.Option(help="Seed of every random choice, recorded with the run [0].")] = None,
     fidelity: Annotated[
-        str, typer.Option(help="'fixed' (default) or 'paper' (the original's formulas and bugs).")
-    ] = "fixed",
+        str | None, typer.Option(help="'fixed' or 'paper' (the original's formulas and bugs) [fixed].")
+    ] = None,
     judge: Annotated[str | None, typer.Option(help="LLM judge spec for judge-scored tasks.")] = None,
     task_judge: Annotated[
         list[str] | None, typer.Option("--task-judge", help="Per-task judge, TASK=SPEC (repeatable).")
@@ -149,49 +150,56 @@ def run_cmd(
     refusal_list: Annotated[
         str | None, typer.Option(help="Refusal keywords: 'paper' (v0.1.0), '2025' (HEAD) or 'fixed'.")
     ] = None,
-    bootstrap: Annotated[int, typer.Option(help="Bootstrap rounds for 95% intervals (0 = off).")] = 200,
+    bootstrap: Annotated[int | None, typer.Option(help="Bootstrap rounds for 95% intervals, 0 = off [200].")] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="YAML/JSON run config; command-line options override it.")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     """Run tasks against a model; re-running the same command resumes where it stopped."""
     from multitrust import api
-    from multitrust.engine.config import RunConfig
+    from multitrust.engine.config import RunConfig, load_config_file
     from multitrust.engine.progress import NullProgress, RichProgress
     from multitrust.models.spec import parse_model_spec
     from multitrust.tasks.registry import select_tasks
 
     try:
-        parse_model_spec(model)
-        task_ids = select_tasks(tasks)
-        judges = _task_judges(task_judge)
-        for spec in [judge, *judges.values()]:
+        settings = load_config_file(config) if config else {}
+        given = {
+            "model": model,
+            "tasks": tasks,
+            "data": data,
+            "out": out,
+            "concurrency": concurrency,
+            "limit": limit,
+            "seed": seed,
+            "fidelity": fidelity,
+            "judge": judge,
+            "refusal_list": refusal_list,
+            "bootstrap": bootstrap,
+        }
+        merged = {**settings, **{k: v for k, v in given.items() if v is not None}}
+        merged.setdefault("model", DEFAULT_MODEL)
+        selector = merged.get("tasks", "all")
+        merged["tasks"] = select_tasks(selector if isinstance(selector, str) else ",".join(selector))
+        merged["task_judges"] = {**merged.get("task_judges", {}), **_task_judges(task_judge)}
+        for spec in [merged["model"], merged.get("judge"), *merged["task_judges"].values()]:
             if spec:
                 parse_model_spec(spec)
-        run_dir = out or Path("runs") / time.strftime("%Y%m%d-%H%M%S")
-        cfg = RunConfig(
-            model=model,
-            tasks=task_ids,
-            data=data,
-            out=str(run_dir),
-            seed=seed,
-            limit=limit,
-            fidelity=fidelity,
-            concurrency=concurrency,
-            judge=judge,
-            task_judges=judges,
-            refusal_list=refusal_list,
-            bootstrap=bootstrap,
-        )  # type: ignore[arg-type]
+        merged["out"] = str(merged.get("out") or Path("runs") / time.strftime("%Y%m%d-%H%M%S"))
+        cfg = RunConfig(**merged)
     except MultitrustError as exc:
         _fail(str(exc))
     except ValidationError as exc:
         first = exc.errors()[0]
-        _fail(f"--{first['loc'][0]}: {first['msg']}")
+        where = f"{config}: " if config else ""
+        _fail(f"{where}--{'.'.join(str(x) for x in first['loc']).replace('_', '-')}: {first['msg']}")
     progress = NullProgress() if quiet or not console.is_terminal else RichProgress(console)
     try:
         summary = api.run(cfg, progress=progress)
     except KeyboardInterrupt:
         err_console.print(
-            f"interrupted; finished requests are saved. Run the same command again to resume ({run_dir})."
+            f"interrupted; finished requests are saved. Run the same command again to resume ({cfg.out})."
         )
         raise typer.Exit(130) from None
     except MultitrustError as exc:

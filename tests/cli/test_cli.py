@@ -131,3 +131,17 @@ def test_list_tasks_shows_all_32() -> None:
     assert result.returncode == 0
     for tid in ("T.1", "S.6", "R.3", "F.7", "P.6"):
         assert f"│ {tid} " in result.stdout
+
+
+def test_config_file_with_command_line_override(tmp_path: Path) -> None:
+    config = tmp_path / "run.yaml"
+    config.write_text("model: scripted:yes\ntasks: [T.6]\nlimit: 2\nseed: 4\nbootstrap: 0\n")
+    out = tmp_path / "run"
+    result = cli("run", "--config", str(config), "--model", "scripted:no", "--out", str(out), "-q")
+    assert result.returncode == 0, result.stderr
+    saved = json.loads((out / "config.json").read_text())["config"]
+    assert saved["model"] == "scripted:no" and saved["tasks"] == ["T.6"] and saved["limit"] == 2 and saved["seed"] == 4
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("modle: scripted:yes\n")
+    result = cli("run", "--config", str(bad))
+    assert result.returncode == 2 and "unknown setting(s) modle" in result.stderr

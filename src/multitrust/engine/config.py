@@ -3,8 +3,14 @@ specs only *name* environment variables that hold keys)."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from multitrust.core.errors import DataError
 from multitrust.scoring.base import Fidelity
 
 
@@ -30,3 +36,27 @@ class RunConfig(BaseModel):
         if not v:
             raise ValueError("no tasks selected")
         return v
+
+
+def load_config_file(path: str | Path) -> dict[str, Any]:
+    """Read a YAML or JSON run config (the keys of :class:`RunConfig`, ``tasks`` as a list or a selector
+    string). Unknown keys and unreadable files are one-line errors naming the file."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DataError(f"cannot read config ({exc.strerror})", path=str(p)) from None
+    try:
+        data = json.loads(text) if p.suffix == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise DataError(f"malformed config ({type(exc).__name__})", path=str(p)) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise DataError("a run config must be a mapping of settings", path=str(p))
+    unknown = sorted(set(data) - set(RunConfig.model_fields))
+    if unknown:
+        raise DataError(
+            f"unknown setting(s) {', '.join(unknown)} (known: {', '.join(RunConfig.model_fields)})", path=str(p)
+        )
+    return data
