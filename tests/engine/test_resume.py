@@ -86,3 +86,39 @@ def test_kill_minus_9_then_resume(tmp_path: Path) -> None:
         statuses = [i["status"] for i in a.invocations()]
         assert statuses == ["running", "finished"], "the killed invocation stays marked as never finished"
     assert api.report([out])["runs"][0]["calls"]["made"] == 30
+
+
+def test_ctrl_c_stops_cleanly_and_resumes(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    t6_tree(data)
+    with spawn_server(latency_ms=300, reply="yes") as server:
+        out = tmp_path / "run"
+        args = _cli(
+            "run",
+            "--model",
+            f"openai-compat:{server.url}@m",
+            "--tasks",
+            "T.6",
+            "--data",
+            str(data),
+            "--concurrency",
+            "1",
+            "--out",
+            str(out),
+            "-q",
+        )
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while _finished(out / "run.sqlite") < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=30)
+        assert proc.returncode == 130, stderr
+        assert "interrupted; finished requests are saved" in stderr and "Traceback" not in stderr
+        with RunStore.open_existing(out) as store:
+            assert store.invocations()[-1]["status"] == "interrupted"
+            done = len(store.finished_hashes(st.request_hash for st in store.samples("T.6") if st.request_hash))
+        before = server.stats()["chat_requests"]
+        resumed = subprocess.run(args, capture_output=True, text=True, timeout=120)
+        assert resumed.returncode == 0, resumed.stderr
+        assert server.stats()["chat_requests"] - before == 10 - done
