@@ -205,12 +205,12 @@ def bootstrap_scores(
     """Task scores recomputed on ``rounds`` resamples of the task's *records* (with replacement), keyed by
     the run seed. Resampling records rather than samples keeps paired variants paired, so the interval
     reflects which questions were asked, not which variant happened to be drawn."""
-    records = sorted({s.record for pairs in pairs_by_variant.values() for s, _ in pairs})
+    records = sorted({_unit(s) for pairs in pairs_by_variant.values() for s, _ in pairs})
     if len(records) < 2:
         return []
     index = {r: i for i, r in enumerate(records)}
     rows = {
-        name: (pairs, np.fromiter((index[s.record] for s, _ in pairs), dtype=np.intp, count=len(pairs)))
+        name: (pairs, np.fromiter((index[_unit(s)] for s, _ in pairs), dtype=np.intp, count=len(pairs)))
         for name, pairs in pairs_by_variant.items()
     }
     rng = np.random.default_rng(derive_seed(seed, task.id, "bootstrap"))
@@ -226,6 +226,11 @@ def bootstrap_scores(
         except (MissingMetric, ZeroDivisionError, ValueError):
             continue  # a resample that lost a needed subset says nothing about the interval
     return out
+
+
+def _unit(sample: Sample) -> str:
+    """The resampling unit: the record's group when it has one (T.3's three prompts), else the record."""
+    return str(sample.meta.get("group", sample.record))
 
 
 def outcome(sample: Sample, value: Any) -> bool | None:

@@ -35,6 +35,13 @@ class Record:
     image: str | None = None
     target: Any = None
     meta: Mapping[str, Any] = field(default_factory=dict)
+    #: records that belong together (T.3's three prompts of one question): ``--limit`` and the bootstrap
+    #: pick or drop them as a unit. None = the record is its own group.
+    group: str | None = None
+
+    @property
+    def unit(self) -> str:
+        return self.group if self.group is not None else self.key
 
 
 RowFn = Callable[[Mapping[str, Any]], Any]
@@ -336,12 +343,13 @@ class SampleBuild:
 
 
 def select_records(records: list[Record], *, seed: int, task: str, limit: int | None) -> list[Record]:
-    """At most ``limit`` records, chosen by a seeded hash of (task, record key), kept in source order.
+    """At most ``limit`` record groups, chosen by a seeded hash of (task, group), kept in source order.
     Keying by record (not variant) keeps paired variants paired: text and image ask the same records."""
-    if limit is None or len(records) <= limit:
+    units = list(dict.fromkeys(r.unit for r in records))
+    if limit is None or len(units) <= limit:
         return records
-    chosen = set(sorted(range(len(records)), key=lambda i: derive_seed(seed, task, "limit", records[i].key))[:limit])
-    return [r for i, r in enumerate(records) if i in chosen]
+    chosen = set(sorted(units, key=lambda u: derive_seed(seed, task, "limit", u))[:limit])
+    return [r for r in records if r.unit in chosen]
 
 
 def build_samples(
@@ -378,6 +386,8 @@ def build_samples(
             images = (ImageRef(image_path),)
         meta = dict(record.meta)
         meta["fields"] = dict(record.fields)
+        if record.group is not None:
+            meta["group"] = record.group
         if image_path is not None:
             meta["image"] = tree.display(Path(image_path))
         sample = Sample(
