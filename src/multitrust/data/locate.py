@@ -3,9 +3,11 @@ keyed by generator version and seed, and reused)."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 
 from platformdirs import user_cache_dir
@@ -22,10 +24,21 @@ def cache_root() -> Path:
     return Path(env).expanduser() if env else Path(user_cache_dir("multitrust"))
 
 
-def builtin_dir(seed: int) -> Path:
-    from multitrust.data.builtin import GENERATOR_VERSION
+@lru_cache(maxsize=1)
+def generator_fingerprint() -> str:
+    """The generator version plus a hash of the generator's source files, so a cached tree is never reused
+    by code that would build a different one (a forgotten version bump cannot serve stale data)."""
+    from multitrust.data import builtin
 
-    return cache_root() / "builtin" / f"v{GENERATOR_VERSION}-seed{seed}"
+    root = Path(builtin.__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(root.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return f"v{builtin.GENERATOR_VERSION}-{digest.hexdigest()[:12]}"
+
+
+def builtin_dir(seed: int) -> Path:
+    return cache_root() / "builtin" / f"{generator_fingerprint()}-seed{seed}"
 
 
 def ensure_builtin(seed: int) -> Path:
