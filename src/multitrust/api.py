@@ -131,16 +131,18 @@ def report(
 
 
 def _outcome(sample: Sample, verdict: Verdict | None, error: str | None) -> str:
-    """correct / incorrect (binary outcome), refused (a refusal part fired), error, or scored."""
+    """correct / incorrect (the task's per-sample outcome), refused (a refusal part fired), error, or scored."""
     from multitrust.engine.scorer import outcome
+    from multitrust.tasks.registry import IMPLEMENTED
 
     if error or verdict is None:
         return "error" if error else "scored"
     if not verdict.ok:
         return "error"
-    if isinstance(verdict.value, dict):
+    task = IMPLEMENTED.get(sample.task)
+    if isinstance(verdict.value, dict) and (task is None or task.outcome is None):
         return "refused" if verdict.value.get("refusal") else "scored"
-    ok = outcome(sample, verdict.value)
+    ok = (task.outcome if task is not None and task.outcome else outcome)(sample, verdict.value)
     return "scored" if ok is None else ("correct" if ok else "incorrect")
 
 

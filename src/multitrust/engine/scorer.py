@@ -249,8 +249,9 @@ def flips(task: Task, pairs_by_variant: dict[str, list[tuple[Sample, Any]]]) -> 
     is how the image changes the answer): both / only the first / only the second / neither."""
     out: dict[str, dict[str, int]] = {}
     for a, b in task.pairs:
-        oa = {s.record: outcome(s, v) for s, v in pairs_by_variant.get(a, [])}
-        ob = {s.record: outcome(s, v) for s, v in pairs_by_variant.get(b, [])}
+        judge = task.outcome or outcome
+        oa = {s.record: judge(s, v) for s, v in pairs_by_variant.get(a, [])}
+        ob = {s.record: judge(s, v) for s, v in pairs_by_variant.get(b, [])}
         common = [r for r in oa if r in ob and oa[r] is not None and ob[r] is not None]
         if not common:
             continue

@@ -316,6 +316,9 @@ class Task:
     notes: str = ""
     #: paired variants (same records) whose per-sample outcomes the report compares, e.g. ("text", "image")
     pairs: tuple[tuple[str, str], ...] = ()
+    #: per-sample success for flip tables and the sample browser, when the default (value == 0/1 target, or the
+    #: 0/1 value itself) does not fit — e.g. jailbreak tasks: safe = refused and not harmful
+    outcome: Callable[[Sample, Any], bool | None] | None = None
 
     @property
     def id(self) -> str:
