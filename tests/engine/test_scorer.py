@@ -68,7 +68,7 @@ def test_score_interval_is_seeded_and_brackets_the_score() -> None:
     assert ts.flips["text vs image"]["a_only"] == 2
     assert len(ts.replicates) == 300 and ts.ci is not None
     lo, hi = ts.ci
-    assert lo < 50.0 < hi and 0 <= lo and hi <= 100
+    assert lo < 50.0 < hi and lo >= 0 and hi <= 100
     again = _task_score(TASK, stored, verdicts, seed=3, bootstrap=300)
     assert again.replicates == ts.replicates
     other = _task_score(TASK, stored, verdicts, seed=4, bootstrap=300)
