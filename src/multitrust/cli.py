@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from multitrust import __version__
@@ -66,15 +67,16 @@ def list_tasks() -> None:
 
 @list_app.command("models")
 def list_models() -> None:
-    """Model spec kinds this installation understands."""
-    from multitrust.models.registry import ADAPTERS
+    """Model spec kinds this installation understands, and whether each is usable on this machine."""
+    from multitrust.models.local_registry import available_backends
     from multitrust.models.spec import KINDS
 
     table = Table(title="model backends")
-    table.add_column("kind")
-    table.add_column("spec / notes")
-    for kind in sorted(ADAPTERS):
-        table.add_row(kind, KINDS.get(kind, ""))
+    for col in ("kind", "usable here", "spec / notes", "why"):
+        table.add_column(col)
+    for row in available_backends():
+        kind = str(row["kind"])
+        table.add_row(kind, "yes" if row["usable"] else "no", escape(KINDS.get(kind, "")), escape(str(row["reason"])))
     console.print(table)
 
 
@@ -227,7 +229,7 @@ def _task_judges(items: list[str] | None) -> dict[str, str]:
 def _print_summary(summary) -> None:  # type: ignore[no-untyped-def]
     from multitrust.core.taxonomy import TASK_BY_ID
 
-    table = Table(title=f"{summary.model} — {summary.out}")
+    table = Table(title=escape(f"{summary.model} — {summary.out}"))
     for col, just in (
         ("task", "left"),
         ("name", "left"),
@@ -319,7 +321,9 @@ def judges_cmd(
                 seen.append(d)
         for i, d in enumerate(seen):
             match = "[green]yes" if d["paper"] else "[yellow]no (fallback or other backend)"
-            table.add_row(info.id if i == 0 else "", d["evaluator"], d["backend"], d["paper_backend"], match)
+            table.add_row(
+                info.id if i == 0 else "", d["evaluator"], escape(d["backend"]), escape(d["paper_backend"]), match
+            )
     console.print(table)
 
 
@@ -358,7 +362,7 @@ def report_cmd(
     table.add_column("task")
     table.add_column("name")
     for r in runs:
-        table.add_column(r["model"], justify="right")
+        table.add_column(escape(r["model"]), justify="right")
     present = [t for t in TASKS if any(t.id in r["tasks"] for r in runs)]
     for t in present:
         cells = []

@@ -21,3 +21,9 @@ def register(kind: str, builder: Callable[..., ChatModel]) -> None:
 
 
 __all__ = ["ADAPTERS", "ModelSpec", "register"]
+
+
+# Local and extra API backends register themselves; importing them never imports torch/transformers/vllm.
+from multitrust.models.local_registry import register_local_backends  # noqa: E402
+
+register_local_backends()

@@ -1,0 +1,589 @@
+"""Local Hugging Face transformers models (``hf:<hub id or local path>``).
+
+Why it is built this way:
+
+* **Batched generation behind an async API.** The runner calls ``generate`` once per request from many
+  asyncio tasks; a model on a CPU or GPU is far faster on a batch than on the same prompts one by one.
+  :class:`MicroBatcher` collects requests that arrive together (flushing when ``batch_size`` are waiting or
+  after a few milliseconds) and runs each batch in one dedicated worker thread, so the event loop keeps
+  scheduling, caching and judging while the model works, and the model is only ever touched by one thread.
+* **Results independent of batch size.** Prompts are left-padded with an attention mask, decoding is
+  greedy, and each row stops at its own ``max_tokens`` (a per-row stopping criterion), so a request gets
+  the same tokens whether it ran alone or with seven others (tested with tiny random LLaVA / Qwen2-VL).
+* **Lazy heavy imports.** torch and transformers are imported in the worker thread when the first batch
+  runs; importing :mod:`multitrust` (or building this adapter) never imports torch.
+* **No torchvision needed.** transformers 5 builds the video processor of Qwen2-VL-style processors with
+  torchvision, which is often not installable beside a CPU torch; images are all this benchmark needs, so
+  when only the video part fails the processor is assembled without it (recorded in ``describe()``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import gc
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from multitrust.core.errors import ModelCallError, SpecError
+from multitrust.core.types import ImageRef, Message, ModelReply, Request
+from multitrust.models.base import ChatModel
+
+__all__ = ["HFChatModel", "MicroBatcher", "Prompt", "load_pil", "resolve_model_target"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+_DTYPES = ("auto", "float32", "float16", "bfloat16")
+_PROCESSOR_PATCH_LOCK = threading.Lock()
+
+
+def _one_line(text: object, limit: int = 300) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# ------------------------------------------------------------------------------------------- batching
+
+
+class MicroBatcher(Generic[T, R]):
+    """Collects items submitted concurrently and hands them, ``batch_size`` at a time, to ``run_batch``
+    in one worker thread.
+
+    ``run_batch(items)`` returns one result per item, either a value or an ``Exception`` instance (a
+    per-item failure); if it raises, every item of that batch fails with that exception. Batches run one
+    after another, in submission order; while one runs, new submissions queue up and form the next batch,
+    so a steady stream of requests keeps the batches full. A cancelled caller's item is skipped if its
+    batch has not started yet.
+    """
+
+    def __init__(
+        self,
+        run_batch: Callable[[list[T]], Sequence[R | BaseException]],
+        *,
+        batch_size: int,
+        max_wait_s: float = 0.005,
+        thread_name: str = "multitrust-model",
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        self.run_batch = run_batch
+        self.batch_size = int(batch_size)
+        self.max_wait_s = float(max_wait_s)
+        self.thread_name = thread_name
+        self.batches = 0  # batches run so far (tests and describe() read these)
+        self.items = 0
+        self._pending: list[tuple[T, asyncio.Future[R]]] = []
+        self._worker: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+
+    def executor(self) -> concurrent.futures.ThreadPoolExecutor:
+        """The single worker thread (created on first use, again after :meth:`shutdown`)."""
+        if self._executor is None:
+            self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix=self.thread_name)
+        return self._executor
+
+    async def submit(self, item: T) -> R:
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:  # a new event loop (e.g. a second asyncio.run): forget the old one's state
+            self._loop, self._pending, self._worker = loop, [], None
+        future: asyncio.Future[R] = loop.create_future()
+        self._pending.append((item, future))
+        if self._worker is None or self._worker.done():
+            self._worker = loop.create_task(self._drain())
+        return await future
+
+    async def call(self, fn: Callable[[], R]) -> R:
+        """Run ``fn`` in the worker thread, after any batch already running (loading, unloading)."""
+        return await asyncio.get_running_loop().run_in_executor(self.executor(), fn)
+
+    async def _drain(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            self._pending = [(i, f) for i, f in self._pending if not f.done()]  # drop cancelled callers
+            if not self._pending:
+                return
+            if len(self._pending) < self.batch_size and self.max_wait_s > 0:
+                await asyncio.sleep(self.max_wait_s)  # let requests that arrive together join this batch
+                self._pending = [(i, f) for i, f in self._pending if not f.done()]
+                if not self._pending:
+                    return
+            batch, self._pending = self._pending[: self.batch_size], self._pending[self.batch_size :]
+            self.batches += 1
+            self.items += len(batch)
+            try:
+                results = await loop.run_in_executor(self.executor(), self.run_batch, [i for i, _ in batch])
+                if len(results) != len(batch):
+                    raise RuntimeError(f"batch function returned {len(results)} results for {len(batch)} items")
+            except BaseException as exc:  # delivered to every caller of the batch
+                for _, fut in batch:
+                    if not fut.done():
+                        fut.set_exception(exc)
+                if isinstance(exc, asyncio.CancelledError):
+                    raise
+                continue
+            for (_, fut), result in zip(batch, results, strict=True):
+                if fut.done():
+                    continue
+                if isinstance(result, BaseException):
+                    fut.set_exception(result)
+                else:
+                    fut.set_result(result)
+
+    def shutdown(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
+
+
+# --------------------------------------------------------------------------------------------- images
+
+
+def load_pil(image: ImageRef, max_side: int | None = None) -> Any:
+    """The image as an RGB PIL image, downscaled (LANCZOS, aspect kept) when larger than ``max_side``.
+
+    RGB because every HF image processor expects 3 channels; palette/alpha images are flattened on white
+    so transparent regions don't turn black."""
+    from PIL import Image
+
+    with Image.open(image.path) as im:
+        im.load()
+        if im.mode in ("RGBA", "LA", "P", "PA") or "transparency" in im.info:
+            rgba = im.convert("RGBA")
+            out = Image.new("RGB", rgba.size, (255, 255, 255))
+            out.paste(rgba, mask=rgba.getchannel("A"))
+        else:
+            out = im.convert("RGB")
+    if max_side is not None and max(out.size) > max_side:
+        w, h = out.size
+        scale = max_side / max(w, h)
+        out = out.resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.Resampling.LANCZOS)
+    return out
+
+
+# ----------------------------------------------------------------------------------------------- spec
+
+
+def resolve_model_target(target: str) -> str:
+    """A local directory becomes its resolved absolute path (so the canonical spec, and with it the cache
+    keys, don't depend on the working directory); anything else is taken as a hub id."""
+    path = Path(target).expanduser()
+    if path.exists():
+        return str(path.resolve())
+    if target.startswith(("/", "./", "../", "~")):
+        raise SpecError(f"bad model spec 'hf:{target}': no such directory")
+    return target
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """What the worker thread turns into model inputs: the chat turns and the token budget."""
+
+    messages: tuple[Message, ...]
+    max_new_tokens: int
+
+
+# ---------------------------------------------------------------------------------------------- model
+
+
+class _Loaded:
+    """The model and its processor/tokenizer, owned by the worker thread."""
+
+    def __init__(self, model: Any, processor: Any, tokenizer: Any, multimodal: bool, notes: list[str]) -> None:
+        self.model = model
+        self.processor = processor  # None for text-only models
+        self.tokenizer = tokenizer
+        self.multimodal = multimodal
+        self.notes = notes
+
+
+class HFChatModel(ChatModel):
+    """A transformers chat model run locally with batched greedy decoding (see the module docstring).
+
+    ``device`` is ``cpu``, ``cuda``, ``cuda:N``, ``mps`` or ``auto`` (shard with accelerate's
+    ``device_map="auto"``); by default CUDA when available, else the CPU. ``dtype`` ``auto`` means float32
+    on the CPU and bfloat16 (float16 where unsupported) on a GPU. ``temperature`` in requests is ignored:
+    decoding is always greedy, which is what makes the cache and batch-size invariance meaningful.
+    """
+
+    default_concurrency = 16
+
+    def __init__(
+        self,
+        model_id: str,
+        *,
+        spec: str | None = None,
+        device: str | None = None,
+        dtype: str = "auto",
+        batch_size: int = 8,
+        max_image_side: int | None = None,
+        trust_remote_code: bool = False,
+        max_wait_ms: float = 5.0,
+    ) -> None:
+        if dtype not in _DTYPES:
+            raise SpecError(f"hf:{model_id}: dtype must be one of {', '.join(_DTYPES)}, got {dtype!r}")
+        if batch_size < 1:
+            raise SpecError(f"hf:{model_id}: batch_size must be >= 1, got {batch_size}")
+        if max_image_side is not None and max_image_side < 1:
+            raise SpecError(f"hf:{model_id}: max_image_side must be >= 1, got {max_image_side}")
+        self.model_id = model_id
+        self.spec = spec or f"hf:{model_id}"
+        self.device = device
+        self.dtype = dtype
+        self.batch_size = int(batch_size)
+        self.max_image_side = max_image_side
+        self.trust_remote_code = bool(trust_remote_code)
+        self.default_concurrency = max(type(self).default_concurrency, 2 * self.batch_size)
+        self.load_seconds: float | None = None
+        self.generated_tokens = 0
+        self.generate_seconds = 0.0
+        self._loaded: _Loaded | None = None
+        self._load_error: BaseException | None = None
+        self._load_lock = threading.Lock()
+        self._batcher: MicroBatcher[Prompt, ModelReply] = MicroBatcher(
+            self._run_batch, batch_size=self.batch_size, max_wait_s=max_wait_ms / 1000.0, thread_name="multitrust-hf"
+        )
+
+    # -- provenance
+
+    def describe(self) -> dict[str, object]:
+        info: dict[str, object] = {
+            **super().describe(),
+            "model": self.model_id,
+            "device": self.device or "auto-detect",
+            "dtype": self.dtype,
+            "batch_size": self.batch_size,
+            "max_image_side": self.max_image_side,
+            "decoding": "greedy",
+        }
+        if self._loaded is not None:
+            import transformers
+
+            info["transformers"] = transformers.__version__
+            info["resolved_device"] = str(self._loaded.model.device)
+            info["resolved_dtype"] = str(self._loaded.model.dtype).removeprefix("torch.")
+            info["multimodal"] = self._loaded.multimodal
+            if self._loaded.notes:
+                info["notes"] = list(self._loaded.notes)
+        return info
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(spec={self.spec!r})"
+
+    @property
+    def batches_run(self) -> int:
+        return self._batcher.batches
+
+    # -- async API
+
+    async def generate(self, request: Request) -> ModelReply:
+        prompt = await self._prepare(request)
+        return await self._batcher.submit(prompt)
+
+    async def _prepare(self, request: Request) -> Prompt:
+        """Hook for subclasses that rewrite the request (``builtin:tiny`` turns images into text here)."""
+        return Prompt(request.messages, request.max_tokens)
+
+    async def load(self) -> None:
+        """Load the model now (in the worker thread) instead of on the first request; raises ModelCallError."""
+        await self._batcher.call(self._ensure_loaded)
+
+    async def aclose(self) -> None:
+        """Free the model (and GPU memory) in the worker thread, then stop the thread. Safe to repeat; a
+        later request loads the model again."""
+        if self._batcher._executor is None:
+            return
+        await self._batcher.call(self._unload)
+        await asyncio.to_thread(self._batcher.shutdown)
+
+    # -- worker thread: loading
+
+    def _ensure_loaded(self) -> _Loaded:
+        with self._load_lock:
+            if self._loaded is not None:
+                return self._loaded
+            if self._load_error is not None:  # don't retry a failed load for every batch
+                raise ModelCallError(f"{self.spec}: model failed to load: {_one_line(self._load_error)}")
+            start = time.perf_counter()
+            try:
+                self._loaded = self._load()
+            except Exception as exc:
+                self._load_error = exc
+                raise ModelCallError(f"{self.spec}: model failed to load: {_one_line(exc)}") from exc
+            self.load_seconds = time.perf_counter() - start
+            return self._loaded
+
+    def _model_path(self) -> str:
+        """Where ``from_pretrained`` reads from (subclasses point this at a converted cache)."""
+        return self.model_id
+
+    def _resolve_device_dtype(self) -> tuple[str | None, Any]:
+        import torch
+
+        device = self.device
+        if device is None:
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        if self.dtype != "auto":
+            return device, getattr(torch, self.dtype)
+        if device == "cpu":
+            return device, torch.float32
+        if device.startswith("cuda") or device == "auto":
+            if torch.cuda.is_available() and torch.cuda.is_bf16_supported():
+                return device, torch.bfloat16
+            return device, torch.float16
+        return device, torch.float32
+
+    def _load(self) -> _Loaded:
+        """Processor + image-text-to-text model when the config is a VLM, else tokenizer + causal LM."""
+        from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForImageTextToText, AutoTokenizer
+        from transformers.models.auto.modeling_auto import MODEL_FOR_IMAGE_TEXT_TO_TEXT_MAPPING_NAMES
+
+        path = self._model_path()
+        remote = self.trust_remote_code
+        device, dtype = self._resolve_device_dtype()
+        config = AutoConfig.from_pretrained(path, trust_remote_code=remote)
+        multimodal = config.model_type in MODEL_FOR_IMAGE_TEXT_TO_TEXT_MAPPING_NAMES or (
+            remote and "AutoModelForImageTextToText" in (getattr(config, "auto_map", None) or {})
+        )
+        notes: list[str] = []
+        kwargs: dict[str, Any] = {"dtype": dtype, "trust_remote_code": remote}
+        if device == "auto":
+            kwargs["device_map"] = "auto"
+        if multimodal:
+            processor = self._load_processor(path, config, notes)
+            tokenizer = processor.tokenizer
+            model = AutoModelForImageTextToText.from_pretrained(path, **kwargs)
+        else:
+            processor = None
+            tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=remote)
+            model = AutoModelForCausalLM.from_pretrained(path, **kwargs)
+        if device != "auto":
+            model = model.to(device)
+        model.eval()
+        self._setup_padding(tokenizer, model)
+        return _Loaded(model, processor, tokenizer, multimodal, notes)
+
+    def _load_processor(self, path: str, config: Any, notes: list[str]) -> Any:
+        from transformers import AutoProcessor
+
+        try:
+            return AutoProcessor.from_pretrained(path, trust_remote_code=self.trust_remote_code)
+        except ImportError as exc:
+            if "video" not in str(exc).lower() and "torchvision" not in str(exc).lower():
+                raise
+            processor = _processor_without_video(path, config, self.trust_remote_code)
+            if processor is None:
+                raise
+            notes.append("processor built without its video part (torchvision not importable)")
+            return processor
+
+    @staticmethod
+    def _setup_padding(tokenizer: Any, model: Any) -> None:
+        """Left padding (generation appends on the right) and a pad token, so rows of a batch line up."""
+        tokenizer.padding_side = "left"
+        if tokenizer.pad_token_id is None:
+            eos = tokenizer.eos_token or tokenizer.convert_ids_to_tokens(_first(model.generation_config.eos_token_id))
+            tokenizer.pad_token = eos
+        if model.generation_config.pad_token_id is None:
+            model.generation_config.pad_token_id = tokenizer.pad_token_id
+
+    def _unload(self) -> None:
+        with self._load_lock:
+            loaded, self._loaded, self._load_error = self._loaded, None, None
+        if loaded is None:
+            return
+        del loaded
+        gc.collect()
+        try:
+            import torch
+
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+        except ImportError:  # pragma: no cover - torch went away
+            pass
+
+    # -- worker thread: generation
+
+    def _run_batch(self, prompts: list[Prompt]) -> list[ModelReply | BaseException]:
+        """One batch: load if needed, render and run; if the whole batch fails (a corrupt image, say),
+        run its prompts one by one so only the culprit fails."""
+        loaded = self._ensure_loaded()
+        results: list[ModelReply | BaseException] = [ModelCallError("not run")] * len(prompts)
+        runnable: list[int] = []
+        for i, prompt in enumerate(prompts):
+            if not loaded.multimodal and any(m.images for m in prompt.messages):
+                n = sum(len(m.images) for m in prompt.messages)
+                results[i] = ModelCallError(f"{self.spec} is a text-only model; the request has {n} image(s)")
+            else:
+                runnable.append(i)
+        if not runnable:
+            return results
+        try:
+            replies = self._generate([prompts[i] for i in runnable], loaded)
+            for i, reply in zip(runnable, replies, strict=True):
+                results[i] = reply
+        except Exception as exc:
+            if len(runnable) == 1:
+                results[runnable[0]] = ModelCallError(f"{self.spec}: generation failed: {_one_line(exc)}")
+                return results
+            for i in runnable:
+                try:
+                    results[i] = self._generate([prompts[i]], loaded)[0]
+                except Exception as one:
+                    results[i] = ModelCallError(f"{self.spec}: generation failed: {_one_line(one)}")
+        return results
+
+    def _conversation(self, messages: Sequence[Message], multimodal: bool) -> list[dict[str, Any]]:
+        """Chat-template input: multimodal templates take a list of parts (images first, as in the
+        request), text-only templates a string."""
+        if not multimodal:
+            return [{"role": m.role, "content": m.text} for m in messages]
+        return [
+            {"role": m.role, "content": [*({"type": "image"} for _ in m.images), {"type": "text", "text": m.text}]}
+            for m in messages
+        ]
+
+    def _encode(self, prompts: list[Prompt], loaded: _Loaded) -> Any:
+        templater = loaded.processor if loaded.multimodal else loaded.tokenizer
+        texts = [
+            templater.apply_chat_template(
+                self._conversation(p.messages, loaded.multimodal), add_generation_prompt=True, tokenize=False
+            )
+            for p in prompts
+        ]
+        # the chat template already wrote any BOS the model wants
+        if not loaded.multimodal:
+            return loaded.tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
+        images = [load_pil(im, self.max_image_side) for p in prompts for m in p.messages for im in m.images]
+        return loaded.processor(
+            text=texts, images=images or None, return_tensors="pt", padding=True, add_special_tokens=False
+        )
+
+    def _generate(self, prompts: list[Prompt], loaded: _Loaded) -> list[ModelReply]:
+        import torch
+
+        model, tokenizer = loaded.model, loaded.tokenizer
+        inputs = self._encode(prompts, loaded).to(model.device)
+        if "pixel_values" in inputs and inputs["pixel_values"].is_floating_point():
+            inputs["pixel_values"] = inputs["pixel_values"].to(model.dtype)
+        limits = [max(1, p.max_new_tokens) for p in prompts]
+        prompt_len = int(inputs["input_ids"].shape[1])
+        eos_ids = set(_as_list(model.generation_config.eos_token_id) or _as_list(tokenizer.eos_token_id))
+        start = time.perf_counter()
+        with torch.inference_mode():
+            out = model.generate(
+                **inputs,
+                max_new_tokens=max(limits),
+                do_sample=False,
+                num_beams=1,
+                stopping_criteria=[_PerRowLimit(prompt_len, limits)],
+                pad_token_id=tokenizer.pad_token_id,
+            )
+        self.generate_seconds += time.perf_counter() - start
+        new_tokens = out[:, prompt_len:].tolist()
+        prompt_tokens = inputs["attention_mask"].sum(dim=1).tolist()
+        replies = []
+        for row, limit, n_prompt in zip(new_tokens, limits, prompt_tokens, strict=True):
+            row = row[:limit]
+            finish = "length"
+            for j, tok in enumerate(row):
+                if tok in eos_ids:
+                    row, finish = row[:j], "stop"
+                    break
+            self.generated_tokens += len(row)
+            text = tokenizer.decode(row, skip_special_tokens=True)
+            usage = {"prompt_tokens": int(n_prompt), "completion_tokens": len(row)}
+            replies.append(ModelReply(text.strip(), finish, usage))
+        return replies
+
+
+class _PerRowLimit:
+    """Stopping criterion that finishes each row at its own ``max_tokens``: a short request batched with a
+    long one stops (and is padded) instead of generating tokens nobody asked for. transformers accepts any
+    callable returning a per-row bool tensor."""
+
+    def __init__(self, prompt_len: int, limits: list[int]) -> None:
+        self.prompt_len = prompt_len
+        self.limits = limits
+        self._tensor: Any = None
+
+    def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+        import torch
+
+        if self._tensor is None or self._tensor.device != input_ids.device:
+            self._tensor = torch.tensor(self.limits, device=input_ids.device)
+        return (input_ids.shape[1] - self.prompt_len) >= self._tensor
+
+
+def _as_list(value: Any) -> list[int]:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return [int(v) for v in value]
+    return [int(value)]
+
+
+def _first(value: Any) -> int | None:
+    values = _as_list(value)
+    return values[0] if values else None
+
+
+def _processor_without_video(path: str, config: Any, trust_remote_code: bool) -> Any:
+    """The model's processor class assembled from its image processor and tokenizer, with no video
+    processor (whose transformers 5 implementation needs torchvision). Only for processor classes whose
+    constructor takes a ``video_processor``; returns None otherwise."""
+    import inspect
+
+    import transformers
+    from transformers import AutoImageProcessor, AutoTokenizer
+    from transformers.models.auto.processing_auto import PROCESSOR_MAPPING_NAMES
+    from transformers.processing_utils import ProcessorMixin
+
+    name = PROCESSOR_MAPPING_NAMES.get(config.model_type)
+    cls = getattr(transformers, name, None) if isinstance(name, str) else None
+    if cls is None or "video_processor" not in inspect.signature(cls.__init__).parameters:
+        return None
+    image_processor = AutoImageProcessor.from_pretrained(path, trust_remote_code=trust_remote_code)
+    tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=trust_remote_code)
+    template = _read_chat_template(path) or getattr(tokenizer, "chat_template", None)
+    original = ProcessorMixin.check_argument_for_proper_class
+
+    def lenient(self: Any, argument_name: str, argument: Any) -> Any:
+        return None if argument is None else original(self, argument_name, argument)
+
+    # the class-level check is swapped only around this constructor call, under a lock shared by all models
+    with _PROCESSOR_PATCH_LOCK:
+        ProcessorMixin.check_argument_for_proper_class = lenient  # type: ignore[method-assign]
+        try:
+            return cls(
+                image_processor=image_processor, tokenizer=tokenizer, video_processor=None, chat_template=template
+            )
+        finally:
+            ProcessorMixin.check_argument_for_proper_class = original  # type: ignore[method-assign]
+
+
+def _read_chat_template(path: str) -> str | None:
+    """The processor-level chat template (``chat_template.jinja`` or ``chat_template.json``), local or hub."""
+    import json
+
+    from transformers.utils import cached_file
+
+    for filename in ("chat_template.jinja", "chat_template.json"):
+        try:
+            found = cached_file(path, filename, _raise_exceptions_for_missing_entries=False)
+        except OSError:
+            found = None
+        if not found or not os.path.isfile(found):
+            continue
+        text = Path(found).read_text(encoding="utf-8")
+        if filename.endswith(".json"):
+            value = json.loads(text).get("chat_template")
+            return value if isinstance(value, str) else None
+        return text
+    return None

@@ -1,0 +1,206 @@
+"""vLLM offline engine (``vllm:<hub id or local path>``), for GPUs.
+
+Why: vLLM's continuous batching is the fastest way to push a whole benchmark through an open model on a
+GPU, but only if it is handed many prompts at once. The runner calls ``generate`` once per request, so
+requests are collected by the same :class:`~multitrust.models.local_hf.MicroBatcher` as the HF adapter
+(large batches, a slightly longer collection window) and each batch goes to one ``LLM.chat`` call in a
+single worker thread, with one ``SamplingParams(temperature=0, max_tokens=...)`` per request. Images are
+sent as base64 data-URL ``image_url`` parts, the format vLLM's chat API shares with the OpenAI API, and
+are encoded once per image content.
+
+For serving instead (``vllm serve``), use ``openai-compat:http://host:8000/v1@<model>``.
+vllm is imported lazily in the worker thread; building the adapter without vllm installed is a SpecError
+(raised by the registry builder).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import threading
+import time
+from typing import Any
+
+from multitrust.core.errors import ModelCallError, SpecError
+from multitrust.core.types import Request
+from multitrust.models.base import ChatModel
+from multitrust.models.local_hf import MicroBatcher
+
+__all__ = ["VLLMChatModel"]
+
+_FINISH = {"stop": "stop", "length": "length", "abort": "error"}
+
+
+class VLLMChatModel(ChatModel):
+    """A model served in-process by ``vllm.LLM`` (see the module docstring). Decoding is greedy."""
+
+    default_concurrency = 256
+
+    def __init__(
+        self,
+        model_id: str,
+        *,
+        spec: str | None = None,
+        seed: int = 0,
+        tensor_parallel_size: int = 1,
+        max_model_len: int | None = None,
+        gpu_memory_utilization: float = 0.9,
+        dtype: str = "auto",
+        batch_size: int = 256,
+        max_image_side: int | None = None,
+        max_images_per_prompt: int = 4,
+        trust_remote_code: bool = False,
+        enforce_eager: bool = False,
+        max_wait_ms: float = 50.0,
+    ) -> None:
+        if tensor_parallel_size < 1:
+            raise SpecError(f"vllm:{model_id}: tensor_parallel_size must be >= 1, got {tensor_parallel_size}")
+        if not 0.0 < gpu_memory_utilization <= 1.0:
+            raise SpecError(f"vllm:{model_id}: gpu_memory_utilization must be in (0, 1], got {gpu_memory_utilization}")
+        if batch_size < 1:
+            raise SpecError(f"vllm:{model_id}: batch_size must be >= 1, got {batch_size}")
+        self.model_id = model_id
+        self.spec = spec or f"vllm:{model_id}"
+        self.engine_args: dict[str, Any] = {
+            "model": model_id,
+            "tensor_parallel_size": int(tensor_parallel_size),
+            "gpu_memory_utilization": float(gpu_memory_utilization),
+            "dtype": dtype,
+            "seed": int(seed),
+            "trust_remote_code": bool(trust_remote_code),
+            "enforce_eager": bool(enforce_eager),
+            "limit_mm_per_prompt": {"image": int(max_images_per_prompt)},
+        }
+        if max_model_len is not None:
+            self.engine_args["max_model_len"] = int(max_model_len)
+        self.batch_size = int(batch_size)
+        self.max_image_side = max_image_side
+        self.default_concurrency = max(type(self).default_concurrency, self.batch_size)
+        self.load_seconds: float | None = None
+        self._llm: Any = None
+        self._load_error: BaseException | None = None
+        self._lock = threading.Lock()
+        self._batcher: MicroBatcher[tuple[list[dict[str, Any]], int], Any] = MicroBatcher(
+            self._run_batch, batch_size=self.batch_size, max_wait_s=max_wait_ms / 1000.0, thread_name="multitrust-vllm"
+        )
+        self._images: Any = None
+
+    def describe(self) -> dict[str, object]:
+        info: dict[str, object] = {
+            **super().describe(),
+            **{k: v for k, v in self.engine_args.items() if k != "model"},
+            "model": self.model_id,
+            "batch_size": self.batch_size,
+            "max_image_side": self.max_image_side,
+            "decoding": "greedy",
+        }
+        if self._llm is not None:
+            import vllm
+
+            info["vllm"] = vllm.__version__
+        return info
+
+    def __repr__(self) -> str:
+        return f"VLLMChatModel(spec={self.spec!r})"
+
+    # -- async side
+
+    async def _messages(self, request: Request) -> list[dict[str, Any]]:
+        if self._images is None:
+            from multitrust.models.openai_api import _DataUrlCache  # shared LRU of data URLs per image hash
+
+            self._images = _DataUrlCache(self.max_image_side)
+        out: list[dict[str, Any]] = []
+        for m in request.messages:
+            if not m.images:
+                out.append({"role": m.role, "content": m.text})
+                continue
+            parts: list[dict[str, Any]] = [
+                {"type": "image_url", "image_url": {"url": await self._images.get(im)}} for im in m.images
+            ]
+            parts.append({"type": "text", "text": m.text})
+            out.append({"role": m.role, "content": parts})
+        return out
+
+    async def generate(self, request: Request) -> Any:
+        try:
+            messages = await self._messages(request)
+        except OSError as exc:
+            raise ModelCallError(f"{self.spec}: cannot read image: {' '.join(str(exc).split())}") from exc
+        return await self._batcher.submit((messages, max(1, request.max_tokens)))
+
+    async def load(self) -> None:
+        """Start the engine now (it otherwise starts on the first request)."""
+        await self._batcher.call(self._ensure_engine)
+
+    async def aclose(self) -> None:
+        if self._batcher._executor is None:
+            return
+        await self._batcher.call(self._shutdown_engine)
+        await asyncio.to_thread(self._batcher.shutdown)
+
+    # -- worker thread
+
+    def _ensure_engine(self) -> Any:
+        with self._lock:
+            if self._llm is not None:
+                return self._llm
+            if self._load_error is not None:
+                raise ModelCallError(f"{self.spec}: engine failed to start: {_one_line(self._load_error)}")
+            start = time.perf_counter()
+            try:
+                from vllm import LLM
+
+                self._llm = LLM(**self.engine_args)
+            except Exception as exc:
+                self._load_error = exc
+                raise ModelCallError(f"{self.spec}: engine failed to start: {_one_line(exc)}") from exc
+            self.load_seconds = time.perf_counter() - start
+            return self._llm
+
+    def _run_batch(self, items: list[tuple[list[dict[str, Any]], int]]) -> list[Any]:
+        from vllm import SamplingParams
+
+        from multitrust.core.types import ModelReply
+
+        llm = self._ensure_engine()
+        params = [SamplingParams(temperature=0.0, max_tokens=n) for _, n in items]
+        try:
+            outputs = llm.chat([m for m, _ in items], params, use_tqdm=False)
+        except Exception as exc:
+            if len(items) == 1:
+                return [ModelCallError(f"{self.spec}: generation failed: {_one_line(exc)}")]
+            return [r for item in items for r in self._run_batch([item])]  # isolate the failing prompt
+        replies: list[Any] = []
+        for out in outputs:
+            completion = out.outputs[0]
+            usage = {"prompt_tokens": len(out.prompt_token_ids or []), "completion_tokens": len(completion.token_ids)}
+            finish = _FINISH.get(str(completion.finish_reason), completion.finish_reason)
+            replies.append(ModelReply(completion.text.strip(), finish, usage))
+        return replies
+
+    def _shutdown_engine(self) -> None:
+        with self._lock:
+            llm, self._llm, self._load_error = self._llm, None, None
+        if llm is None:
+            return
+        try:  # vLLM's own cleanup (name differs across versions)
+            from vllm.distributed.parallel_state import destroy_distributed_environment, destroy_model_parallel
+
+            destroy_model_parallel()
+            destroy_distributed_environment()
+        except Exception:  # pragma: no cover - best effort
+            pass
+        del llm
+        gc.collect()
+        try:
+            import torch
+
+            torch.cuda.empty_cache()
+        except Exception:  # pragma: no cover
+            pass
+
+
+def _one_line(text: object, limit: int = 300) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
