@@ -30,7 +30,12 @@ app.add_typer(data_app, name="data")
 console = Console()
 err_console = Console(stderr=True)
 
-DEFAULT_MODEL = "scripted:random"
+#: ``multitrust run`` with no arguments: the quick suite — every task, built-in data, the built-in model,
+#: one record per task (all its variants) and generations capped so it finishes in minutes on a laptop CPU.
+QUICK_MODEL = "builtin:tiny"
+QUICK_FALLBACK_MODEL = "scripted:random"
+QUICK_LIMIT = 1
+QUICK_MAX_TOKENS = 128
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -134,7 +139,7 @@ def data_check(
 def run_cmd(
     model: Annotated[
         str | None,
-        typer.Option(help=f"Model spec: openai:NAME, openai-compat:URL@NAME, scripted:MODE … [{DEFAULT_MODEL}]"),
+        typer.Option(help=f"Model spec: openai:NAME, openai-compat:URL@NAME, hf:ID, scripted:MODE … [{QUICK_MODEL}]"),
     ] = None,
     tasks: Annotated[str | None, typer.Option(help="Task ids (T.6,F.2), aspects (safety) or 'all' [all].")] = None,
     data: Annotated[str | None, typer.Option(help="Data tree directory, or 'builtin' [builtin].")] = None,
@@ -153,6 +158,10 @@ def run_cmd(
         str | None, typer.Option(help="Refusal keywords: 'paper' (v0.1.0), '2025' (HEAD) or 'fixed'.")
     ] = None,
     bootstrap: Annotated[int | None, typer.Option(help="Bootstrap rounds for 95% intervals, 0 = off [200].")] = None,
+    max_tokens: Annotated[int | None, typer.Option(help="Cap on generated tokens per request [each task's].")] = None,
+    write_report: Annotated[
+        bool, typer.Option("--report/--no-report", help="Write report.json and report.html into the run directory.")
+    ] = True,
     config: Annotated[
         Path | None, typer.Option("--config", help="YAML/JSON run config; command-line options override it.")
     ] = None,
@@ -179,9 +188,11 @@ def run_cmd(
             "judge": judge,
             "refusal_list": refusal_list,
             "bootstrap": bootstrap,
+            "max_tokens": max_tokens,
         }
         merged = {**settings, **{k: v for k, v in given.items() if v is not None}}
-        merged.setdefault("model", DEFAULT_MODEL)
+        if not ({"model", "tasks", "limit"} & set(merged)):
+            merged.update(_quick_suite())
         selector = merged.get("tasks", "all")
         merged["tasks"] = select_tasks(selector if isinstance(selector, str) else ",".join(selector))
         merged["task_judges"] = {**merged.get("task_judges", {}), **_task_judges(task_judge)}
@@ -207,8 +218,37 @@ def run_cmd(
     except MultitrustError as exc:
         _fail(str(exc))
     _print_summary(summary)
+    if write_report and summary.scores:
+        try:
+            out_dir = Path(cfg.out)
+            api.report([out_dir], json_path=out_dir / "report.json", html_path=out_dir / "report.html")
+            console.print(f"report: {out_dir / 'report.html'} and report.json", highlight=False)
+        except MultitrustError as exc:
+            err_console.print(f"[yellow]warning:[/] report not written: {escape(str(exc))}")
     if summary.task_errors and not summary.scores:
         raise typer.Exit(1)
+
+
+def _quick_suite() -> dict[str, object]:
+    """Settings of the no-argument quick suite; falls back to the scripted demo model (with a note) when the
+    local extra that ``builtin:tiny`` needs is not installed."""
+    from multitrust.models.local_registry import available_backends
+
+    usable = {row["kind"]: row for row in available_backends()}
+    model = QUICK_MODEL
+    if not usable.get("builtin", {}).get("usable"):
+        model = QUICK_FALLBACK_MODEL
+        reason = usable.get("builtin", {}).get("reason", "not installed")
+        err_console.print(
+            f"[yellow]note:[/] builtin:tiny is not usable here ({escape(str(reason))}); "
+            f"running the quick suite with {model} instead"
+        )
+    console.print(
+        f"quick suite: every task on built-in data with {model}, {QUICK_LIMIT} record per task, "
+        f"at most {QUICK_MAX_TOKENS} tokens per answer (see `multitrust run --help` for real runs)",
+        highlight=False,
+    )
+    return {"model": model, "tasks": "all", "data": "builtin", "limit": QUICK_LIMIT, "max_tokens": QUICK_MAX_TOKENS}
 
 
 def _task_judges(items: list[str] | None) -> dict[str, str]:
@@ -241,6 +281,18 @@ def _print_summary(summary) -> None:  # type: ignore[no-untyped-def]
     for tid, ts in summary.scores.items():
         table.add_row(tid, TASK_BY_ID[tid].name, _fmt(ts.score), str(ts.n_samples), str(ts.n_errors))
     console.print(table)
+    from multitrust.report.scorecard import aggregate
+
+    card = aggregate({tid: ts.score for tid, ts in summary.scores.items()})
+    aspects = "  ".join(f"{name} {_fmt(a.score)}" for name, a in card.aspects.items())
+    if card.overall is not None:
+        console.print(f"[bold]overall trust score {card.overall:.2f}[/]  ({aspects})", highlight=False)
+    elif card.partial_overall is not None:
+        console.print(
+            f"partial score {card.partial_overall:.2f} over the complete sub-aspects "
+            f"(not the MultiTrust overall: {len(card.missing_tasks)} tasks not run)",
+            highlight=False,
+        )
     for tid, message in summary.task_errors.items():
         err_console.print(f"[bold red]error:[/] {tid}: {message}", highlight=False)
     console.print(

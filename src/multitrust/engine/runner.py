@@ -105,7 +105,7 @@ def plan_task(
                 request = Request.build(
                     model.spec,
                     build.sample.messages,
-                    max_tokens=variant.max_tokens,
+                    max_tokens=min(variant.max_tokens, cfg.max_tokens or variant.max_tokens),
                     context=build.sample.id if model.per_sample else None,
                 )
             except OSError as exc:  # image vanished between check and hashing

@@ -145,6 +145,14 @@ class MicroBatcher(Generic[T, R]):
 # --------------------------------------------------------------------------------------------- images
 
 
+def quiet_transformers() -> None:
+    """No per-tensor tqdm bars or load reports from transformers: the runner draws its own progress."""
+    import transformers
+
+    transformers.utils.logging.disable_progress_bar()
+    transformers.utils.logging.set_verbosity_error()
+
+
 def load_pil(image: ImageRef, max_side: int | None = None) -> Any:
     """The image as an RGB PIL image, downscaled (LANCZOS, aspect kept) when larger than ``max_side``.
 
@@ -344,6 +352,7 @@ class HFChatModel(ChatModel):
         from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForImageTextToText, AutoTokenizer
         from transformers.models.auto.modeling_auto import MODEL_FOR_IMAGE_TEXT_TO_TEXT_MAPPING_NAMES
 
+        quiet_transformers()
         path = self._model_path()
         remote = self.trust_remote_code
         device, dtype = self._resolve_device_dtype()
