@@ -202,24 +202,47 @@ def bootstrap_scores(
     seed: int,
     rounds: int,
 ) -> list[float]:
-    """Task scores recomputed on ``rounds`` resamples of the task's *records* (with replacement), keyed by
-    the run seed. Resampling records rather than samples keeps paired variants paired, so the interval
-    reflects which questions were asked, not which variant happened to be drawn."""
-    records = sorted({_unit(s) for pairs in pairs_by_variant.values() for s, _ in pairs})
-    if len(records) < 2:
+    """Task scores recomputed on ``rounds`` stratified resamples of the task's records, keyed by the run seed.
+
+    Records (or record groups) are the resampling unit, so paired variants stay paired. Units are stratified
+    by the set of variants that ask them — T.1's five sub-datasets are five strata, F.2's shared statements
+    one — and each stratum is resampled to its own size, so every variant keeps its sample count. Without a
+    stratum of at least two units there is nothing to resample and no interval."""
+    # Units are scoped by record source: T.1's five annotation files all number their records 0000, 0001, …
+    sources: list[Any] = []
+    source_of: dict[str, int] = {}
+    for v in task.variants:
+        if not any(src is v.source for src in sources):
+            sources.append(v.source)
+        source_of[v.name] = next(i for i, src in enumerate(sources) if src is v.source)
+
+    def unit_key(name: str, sample: Sample) -> str:
+        return f"{source_of.get(name, -1)}:{_unit(sample)}"
+
+    members: dict[str, set[str]] = {}
+    for name, pairs in pairs_by_variant.items():
+        for s, _ in pairs:
+            members.setdefault(unit_key(name, s), set()).add(name)
+    units = sorted(members)
+    strata: dict[tuple[str, ...], list[int]] = {}
+    for i, unit in enumerate(units):
+        strata.setdefault(tuple(sorted(members[unit])), []).append(i)
+    if not any(len(idx) >= 2 for idx in strata.values()):
         return []
-    index = {r: i for i, r in enumerate(records)}
+    index = {u: i for i, u in enumerate(units)}
     rows = {
-        name: (pairs, np.fromiter((index[_unit(s)] for s, _ in pairs), dtype=np.intp, count=len(pairs)))
+        name: (pairs, np.fromiter((index[unit_key(name, s)] for s, _ in pairs), dtype=np.intp, count=len(pairs)))
         for name, pairs in pairs_by_variant.items()
     }
+    stratum_arrays = [np.asarray(idx, dtype=np.intp) for _, idx in sorted(strata.items())]
     rng = np.random.default_rng(derive_seed(seed, task.id, "bootstrap"))
     out: list[float] = []
     for _ in range(rounds):
-        weights = np.bincount(rng.integers(0, len(records), len(records)), minlength=len(records))
+        draws = np.concatenate([arr[rng.integers(0, len(arr), len(arr))] for arr in stratum_arrays])
+        weights = np.bincount(draws, minlength=len(units))
         resampled = {}
-        for name, (pairs, rec) in rows.items():
-            take = np.repeat(np.arange(len(pairs)), weights[rec])
+        for name, (pairs, unit_of) in rows.items():
+            take = np.repeat(np.arange(len(pairs)), weights[unit_of])
             resampled[name] = [pairs[i] for i in take.tolist()]
         try:
             out.append(round(float(task.score(VariantMetrics(_variant_results(task, resampled, counts)))), 6))

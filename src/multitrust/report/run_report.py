@@ -93,10 +93,11 @@ def run_entry(run: RunResults) -> dict[str, Any]:
 
 
 def _aggregate_intervals(run: RunResults) -> dict[str, Any] | None:
-    """95% intervals for sub-aspects, aspects and overall from the tasks' bootstrap replicates (replicate b
-    of every task comes from the same seeded round index). None when tasks lack replicates."""
-    reps = {tid: ts.replicates for tid, ts in run.scores.items() if ts.score is not None}
-    if not reps or any(not r for r in reps.values()):
+    """95% intervals for sub-aspects, aspects and overall from the tasks' bootstrap replicates (tasks are
+    resampled independently, so replicate b of different tasks can be combined). A task without replicates
+    (bootstrap off, or a single record) leaves the levels above it without an interval."""
+    reps = {tid: ts.replicates for tid, ts in run.scores.items() if ts.score is not None and ts.replicates}
+    if not reps:
         return None
     rounds = min(len(r) for r in reps.values())
     return aggregate_replicates({tid: r[:rounds] for tid, r in reps.items()})
