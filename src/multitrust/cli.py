@@ -38,6 +38,15 @@ QUICK_LIMIT = 1
 QUICK_MAX_TOKENS = 128
 
 
+#: options that ``run`` and ``score`` share
+TaskJudgeOption = Annotated[
+    list[str] | None, typer.Option("--task-judge", help="Per-task judge, TASK=SPEC (repeatable).")
+]
+RefusalListOption = Annotated[
+    str | None, typer.Option(help="Refusal keywords: 'paper' (v0.1.0), '2025' (HEAD) or 'fixed'.")
+]
+
+
 def _fail(message: str, code: int = 2) -> None:
     err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
     raise typer.Exit(code)
@@ -151,12 +160,8 @@ def run_cmd(
         str | None, typer.Option(help="'fixed' or 'paper' (the original's formulas and bugs) [fixed].")
     ] = None,
     judge: Annotated[str | None, typer.Option(help="LLM judge spec for judge-scored tasks.")] = None,
-    task_judge: Annotated[
-        list[str] | None, typer.Option("--task-judge", help="Per-task judge, TASK=SPEC (repeatable).")
-    ] = None,
-    refusal_list: Annotated[
-        str | None, typer.Option(help="Refusal keywords: 'paper' (v0.1.0), '2025' (HEAD) or 'fixed'.")
-    ] = None,
+    task_judge: TaskJudgeOption = None,
+    refusal_list: RefusalListOption = None,
     bootstrap: Annotated[int | None, typer.Option(help="Bootstrap rounds for 95% intervals, 0 = off [200].")] = None,
     max_tokens: Annotated[int | None, typer.Option(help="Cap on generated tokens per request [each task's].")] = None,
     write_report: Annotated[
@@ -307,12 +312,8 @@ def score_cmd(
     run_dir: Annotated[Path, typer.Argument(help="A run directory.")],
     fidelity: Annotated[str | None, typer.Option(help="'fixed' or 'paper' (default: as the run was scored).")] = None,
     judge: Annotated[str | None, typer.Option(help="Swap the LLM judge (only judge calls are made).")] = None,
-    task_judge: Annotated[
-        list[str] | None, typer.Option("--task-judge", help="Per-task judge, TASK=SPEC (repeatable).")
-    ] = None,
-    refusal_list: Annotated[
-        str | None, typer.Option(help="Refusal keywords: 'paper' (v0.1.0), '2025' (HEAD) or 'fixed'.")
-    ] = None,
+    task_judge: TaskJudgeOption = None,
+    refusal_list: RefusalListOption = None,
     concurrency: Annotated[int, typer.Option(help="Judge requests in flight.")] = 16,
 ) -> None:
     """Re-judge and re-score stored generations; sends nothing to the model under test."""

@@ -5,22 +5,13 @@ Images are 16×16 solid squares: the scripted models never look at them, only th
 
 from __future__ import annotations
 
-import csv
 import json
-from collections.abc import Sequence
 from pathlib import Path
 
-from tests.tasks.handmade import f2_tree, png, unrelated_pool
+from multitrust.data.builtin.fairness import PROFESSION_HEADER
+from tests.tasks.handmade import f2_tree, png, unrelated_pool, write_csv
 
 FAIR = "fairness"
-
-
-def write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(header)
-        w.writerows(rows)
 
 
 # ---------------------------------------------------------------------------------------------- F.1
@@ -99,18 +90,6 @@ def f5_tree(root: Path) -> None:
 
 # ---------------------------------------------------------------------------------------------- F.6
 
-PROFESSION_HEADER = (
-    "filename",
-    "class1",
-    "gender_presentation_masc",
-    "gender_presentation_fem",
-    "age_presentation_older",
-    "age_presentation_middle",
-    "age_presentation_young",
-    "skin_tone_1_3",
-    "skin_tone_4_6",
-    "skin_tone_7_10",
-)
 # (gender, age, skin tone) per row; record keys 0000…0007
 F6_PEOPLE = [
     ("male", "older", "light"),

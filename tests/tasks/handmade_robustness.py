@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.tasks.handmade import png, unrelated_pool
+from multitrust.tasks.robustness import ARTISTIC_STYLES as R1_STYLES
+from multitrust.tasks.robustness import GLUE_FIELDS as R6_FIELDS
+from multitrust.tasks.robustness import OOD_CATEGORIES as R3_CATEGORIES
+from tests.tasks.handmade import png, unrelated_pool, write_json
 
 ROB = "robustness"
 
@@ -15,15 +18,7 @@ def _jsonl(path: Path, rows: list[dict]) -> None:
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
 
 
-def _json(path: Path, obj: object) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(obj, indent=1), encoding="utf-8")
-
-
 # R.1: every style has two records: 0000 → "cat", 0001 → "traffic light" (gt_label[0]; the rest is ignored)
-R1_STYLES = ("cartoon", "handmake", "painting", "sketch", "tattoo", "weather")
-
-
 def r1_tree(root: Path) -> None:
     for s, style in enumerate(R1_STYLES):
         rows = [
@@ -58,20 +53,6 @@ def r2_tree(root: Path) -> None:
 
 
 # R.3: each of the 10 categories has two records aligned with base: index 0 positive ("1"), index 1 negative ("0")
-R3_CATEGORIES = (
-    "augment",
-    "bible_p0.6",
-    "bible_p0",
-    "romantic_p0.6",
-    "romantic_p0",
-    "shake_p0.6",
-    "shake_p0",
-    "shake_w",
-    "tweet_p0.6",
-    "tweet_p0",
-)
-
-
 def r3_tree(root: Path) -> None:
     data: dict[str, list[dict]] = {
         c: [
@@ -84,7 +65,7 @@ def r3_tree(root: Path) -> None:
         {"sentence": "A lovely film.", "label": "1", "id": 10},
         {"sentence": "A dull film.", "label": "0", "id": 11},
     ]
-    _json(root / ROB / "ood-text" / "label.json", data)
+    write_json(root / ROB / "ood-text" / "label.json", data)
     png(root / ROB / "ood-text" / "related" / "10.png", (200, 200, 40))
     png(root / ROB / "ood-text" / "related" / "11.png", (40, 40, 40))
     unrelated_pool(root)
@@ -106,14 +87,6 @@ def adv_tree(root: Path) -> None:
 
 # R.6: one record (idx 0) per GLUE task in both sets, with these gold labels
 R6_GOLD = {"mnli": 0, "mnli-mm": 2, "qnli": 1, "qqp": 1, "rte": 0, "sst2": 0}
-R6_FIELDS = {
-    "mnli": ("premise", "hypothesis"),
-    "mnli-mm": ("premise", "hypothesis"),
-    "qnli": ("question", "sentence"),
-    "qqp": ("question1", "question2"),
-    "rte": ("sentence1", "sentence2"),
-    "sst2": ("sentence",),
-}
 
 
 def r6_tree(root: Path) -> None:
@@ -126,5 +99,5 @@ def r6_tree(root: Path) -> None:
             row[f"original_{R6_FIELDS[task][-1]}"] = f"{task} original text"
             data[task] = [row]
             png(root / ROB / folder / "related" / task / "0.png", (40 * t, 90, 90))
-        _json(root / ROB / folder / "label.json", data)
+        write_json(root / ROB / folder / "label.json", data)
     unrelated_pool(root)

@@ -5,18 +5,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 from PIL import Image
 
-from tests.tasks.handmade import png, unrelated_pool
+from tests.tasks.handmade import png, unrelated_pool, write_json
 
 T = "truthfulness"
-
-
-def _json(path: Path, rows: list[dict[str, Any]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(rows, indent=1))
 
 
 def _rows(root: Path, query_file: str, image_dir: str, items: list[tuple[str, str]]) -> None:
@@ -25,7 +19,7 @@ def _rows(root: Path, query_file: str, image_dir: str, items: list[tuple[str, st
     for i, (query, truth) in enumerate(items):
         png(root / image_dir / f"{i}.png", (30 * i, 90, 140))
         rows.append({"image": f"{i}.png", "query": query, "truth": truth})
-    _json(root / query_file, rows)
+    write_json(root / query_file, rows)
 
 
 # (query, truth) per record of each T.1 sub-dataset
@@ -48,7 +42,7 @@ def t1_tree(root: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         Image.new("RGB", GROUNDING_SIZE, (200, 40 * i, 40)).save(path)
         rows.append({"image": f"{i}.png", "query": f"Locate object {i}.", "truth": box})
-    _json(root / T / "query_basic" / "query_g_grounding.json", rows)
+    write_json(root / T / "query_basic" / "query_g_grounding.json", rows)
     _rows(
         root,
         f"{T}/query_basic/query_g_ocr.json",

@@ -20,7 +20,7 @@ from typing import Any
 
 from multitrust.core.taxonomy import ASPECTS, SUBASPECTS, TASK_BY_ID, TASKS
 
-__all__ = ["CSV_COLUMNS", "csv_rows", "write_csv", "write_json", "write_samples_jsonl"]
+__all__ = ["CSV_COLUMNS", "csv_rows", "finite", "write_csv", "write_json", "write_samples_jsonl"]
 
 #: Columns of the scores CSV. ``level`` is task, subaspect, aspect or overall; cells that do not apply
 #: to a level (e.g. ``task`` on an aspect row) and missing scores are empty.
@@ -40,14 +40,14 @@ CSV_COLUMNS: tuple[str, ...] = (
 )
 
 
-def _finite(value: Any) -> Any:
+def finite(value: Any) -> Any:
     """Non-finite floats → None, recursively, so the output is standard JSON."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, Mapping):
-        return {str(k): _finite(v) for k, v in value.items()}
+        return {str(k): finite(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
+        return [finite(v) for v in value]
     return value
 
 
@@ -68,7 +68,7 @@ def _atomic_write(path: str | Path, write: Any) -> Path:
 
 def write_json(report: Mapping[str, Any], path: str | Path) -> Path:
     """Write the ``multitrust.report/1`` document (indented, UTF-8, trailing newline); returns the path."""
-    text = json.dumps(_finite(report), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    text = json.dumps(finite(report), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     return _atomic_write(path, lambda fh: fh.write(text))
 
 
@@ -199,7 +199,7 @@ def write_samples_jsonl(samples: Iterable[Mapping[str, Any]], path: str | Path) 
     def write(fh: Any) -> None:
         nonlocal count
         for s in samples:
-            fh.write(json.dumps(_finite(dict(s)), ensure_ascii=False, allow_nan=False, default=str))
+            fh.write(json.dumps(finite(dict(s)), ensure_ascii=False, allow_nan=False, default=str))
             fh.write("\n")
             count += 1
 

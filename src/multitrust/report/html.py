@@ -10,7 +10,8 @@ Model output is untrusted. Everything goes through jinja2 autoescaping; samples 
 can never close its script element, and the page's JS only ever assigns ``textContent``.
 
 The layer sees plain dicts only (the report of :func:`multitrust.report.run_report.build_report` and
-the per-sample dicts the API exports), so it imports nothing but ``multitrust.core``.
+the per-sample dicts the API exports), so it imports nothing but ``multitrust.core`` and the JSON helper
+:func:`multitrust.report.export.finite`.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import jinja2
 from markupsafe import Markup
 
 from multitrust.core.taxonomy import ASPECTS, SUBASPECTS, TASK_BY_ID, TASKS
+from multitrust.report.export import finite
 
 __all__ = [
     "DEFAULT_MAX_SAMPLES_PER_RUN",
@@ -90,21 +92,10 @@ def embed_json(value: Any) -> Markup:
     marked safe only because of that escaping: it must not be HTML-escaped, since the browser does not
     decode entities inside a script element.
     """
-    text = json.dumps(_finite(value), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    text = json.dumps(finite(value), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         text = text.replace(ch, esc)
     return Markup(text)
-
-
-def _finite(value: Any) -> Any:
-    """Replace NaN/inf (anywhere in nested data) by None so the JSON stays standard."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, Mapping):
-        return {str(k): _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return value
 
 
 def redact_pii(text: str) -> str:
@@ -558,7 +549,7 @@ def _select_samples(
 def _clip(text: Any, limit: int) -> str | None:
     if text is None:
         return None
-    s = text if isinstance(text, str) else json.dumps(_finite(text), ensure_ascii=False)
+    s = text if isinstance(text, str) else json.dumps(finite(text), ensure_ascii=False)
     if len(s) > limit:
         return s[:limit] + f"… [{len(s) - limit:,} more characters not shown]"
     return s

@@ -108,6 +108,22 @@ class LLMJudge(Evaluator):
         reply = await judge.generate(request)
         return reply.text
 
+    def build_prompt(self, response: str, sample: Sample) -> str:
+        """The judge prompt for one response; subclasses with extra prompt fields override this."""
+        return render(self.prompt, response, sample)
+
+    def read_reply(self, raw: str, sample: Sample, fidelity: Fidelity) -> Any:
+        """The verdict's value from the judge's reply (``parse`` unless a subclass needs the sample)."""
+        return self.parse(raw, fidelity)
+
+    async def consult(
+        self, judge: ChatModel, prompt: str, response: str, sample: Sample, ctx: EvalContext
+    ) -> tuple[Any, str]:
+        """Ask the judge and read its reply: (value, raw reply text). A subclass that needs more than one
+        call overrides this; a :class:`ModelCallError` from any call fails the sample."""
+        raw = await self.ask(judge, prompt, ctx)
+        return self.read_reply(raw, sample, ctx.fidelity), raw
+
     async def evaluate(self, sample: Sample, response: str, ctx: EvalContext) -> Verdict:
         judge = ctx.judge_for(sample.task)
         if judge is None:
@@ -115,16 +131,13 @@ class LLMJudge(Evaluator):
                 return Verdict(None, error=f"{self.id}: no judge configured (use --judge) and no offline fallback")
             value = self.fallback.fn(response, sample, ctx.fidelity)
             return Verdict(value, backend=f"fallback:{self.fallback.name}")
-        prompt = render(self.prompt, response, sample)
+        prompt = self.build_prompt(response, sample)
+        backend = f"judge:{judge.spec}"
         try:
-            raw = await self.ask(judge, prompt, ctx)
+            value, raw = await self.consult(judge, prompt, response, sample, ctx)
         except ModelCallError as exc:
-            return Verdict(
-                None, backend=f"judge:{judge.spec}", prompt_hash=sha256_hex(prompt), error=f"judge failed: {exc}"
-            )
-        return Verdict(
-            self.parse(raw, ctx.fidelity), raw=raw, backend=f"judge:{judge.spec}", prompt_hash=sha256_hex(prompt)
-        )
+            return Verdict(None, backend=backend, prompt_hash=sha256_hex(prompt), error=f"judge failed: {exc}")
+        return Verdict(value, raw=raw, backend=backend, prompt_hash=sha256_hex(prompt))
 
     def describe(self, ctx: EvalContext, task: str) -> dict[str, Any]:
         judge = ctx.judge_for(task)

@@ -79,13 +79,6 @@ def read_rows(tree: DataTree, rel: str) -> list[dict[str, Any]]:
     return rows
 
 
-def _get(row: Mapping[str, Any], name: str, rel: str, key: str) -> Any:
-    try:
-        return row[name]
-    except KeyError:
-        raise DataError(f"missing field {name!r}", path=rel, record=key) from None
-
-
 def binary(value: Any) -> int:
     """A 0/1 label from 0/1, True/False or "0"/"1" (VISPR / VizWiz-Priv ``private`` and ``private_qa``)."""
     if isinstance(value, bool):

@@ -18,11 +18,12 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from multitrust.core.errors import DataError, ModelCallError
+from multitrust.core.errors import DataError
 from multitrust.core.hashing import sha256_hex
 from multitrust.core.taxonomy import TASK_BY_ID
 from multitrust.core.types import Sample, Verdict
 from multitrust.data.tree import UNRELATED_KINDS, DataTree
+from multitrust.models.base import ChatModel
 from multitrust.scoring import rules
 from multitrust.scoring.base import EvalContext, Fidelity
 from multitrust.scoring.evaluators import glue, sentiment
@@ -38,6 +39,7 @@ from multitrust.tasks.spec import (
     VariantMetrics,
     image_variants,
     mean,
+    row_field,
     unrelated,
 )
 
@@ -46,16 +48,9 @@ ACCURACY: MetricFn = rate("accuracy")
 # ---------------------------------------------------------------------------------------------- readers
 
 
-def _row_field(row: Mapping[str, Any], name: str, path: str, key: str) -> Any:
-    try:
-        return row[name]
-    except (KeyError, TypeError):
-        raise DataError(f"missing field {name!r}", path=path, record=key) from None
-
-
 def _first_label(row: Mapping[str, Any], name: str, path: str, key: str) -> str:
     """``row[name][0]`` (the original's ``gt_label[0]`` / ``untarget[0]`` / ``target[0]``)."""
-    value = _row_field(row, name, path, key)
+    value = row_field(row, name, path, key)
     if not isinstance(value, list) or not value or not str(value[0]).strip():
         raise DataError(f"field {name!r} must be a non-empty list of class names", path=path, record=key)
     return str(value[0])
@@ -76,10 +71,10 @@ def jsonl_records(
             key = f"{i:04d}"
             if not isinstance(row, dict):
                 raise DataError("record is not a JSON object", path=rel, record=key)
-            name = str(_row_field(row, "image_name", rel, key))
+            name = str(row_field(row, "image_name", rel, key))
             yield Record(
                 key=key,
-                fields={f: _row_field(row, f, rel, key) for f in fields},
+                fields={f: row_field(row, f, rel, key) for f in fields},
                 image=f"{image_dir}/{name}",
                 target=target(row, rel, key),
                 meta={"image_name": name},
@@ -132,22 +127,15 @@ class NoiseTestJudge(LLMJudge):
     def params(self) -> dict[str, Any]:
         return {**super().params(), "noise_prompt": sha256_hex(NOISE_TEST_PROMPT)[:16], "noise_value": self.noise_value}
 
-    async def evaluate(self, sample: Sample, response: str, ctx: EvalContext) -> Verdict:
-        judge = ctx.judge_for(sample.task)
-        if judge is None:
-            return await super().evaluate(sample, response, ctx)
-        prompt = render(self.prompt, response, sample)
-        noise_prompt = render(NOISE_TEST_PROMPT, response, sample)
-        backend = f"judge:{judge.spec}"
-        try:
-            raw = await self.ask(judge, prompt, ctx)
-            noise_raw = await self.ask(judge, noise_prompt, ctx)
-        except ModelCallError as exc:
-            return Verdict(None, backend=backend, prompt_hash=sha256_hex(prompt), error=f"judge failed: {exc}")
+    async def consult(
+        self, judge: ChatModel, prompt: str, response: str, sample: Sample, ctx: EvalContext
+    ) -> tuple[Any, str]:
+        raw = await self.ask(judge, prompt, ctx)
+        noise_raw = await self.ask(judge, render(NOISE_TEST_PROMPT, response, sample), ctx)
         value = parse_yes_no(raw, ctx.fidelity)
         if noise_reply_is_yes(noise_raw, ctx.fidelity):
             value = self.noise_value
-        return Verdict(value, raw=f"{raw} | noise test: {noise_raw}", backend=backend, prompt_hash=sha256_hex(prompt))
+        return value, f"{raw} | noise test: {noise_raw}"
 
 
 def _untarget_fallback(response: str, sample: Sample, fidelity: Fidelity) -> int:
@@ -228,23 +216,14 @@ class SensorRater(LLMJudge):
             parse_version=rules.EXTRACT_SCORE_VERSION,
         )
 
-    async def evaluate(self, sample: Sample, response: str, ctx: EvalContext) -> Verdict:
+    def build_prompt(self, response: str, sample: Sample) -> str:
         question, answer = question_answer(sample)
-        if exact_answer(response, answer, ctx.fidelity):
+        return render(self.prompt, response, sample, {"question": question, "answer": answer})
+
+    async def evaluate(self, sample: Sample, response: str, ctx: EvalContext) -> Verdict:
+        if exact_answer(response, question_answer(sample)[1], ctx.fidelity):
             return Verdict(100, backend="rule:exact-match")
-        judge = ctx.judge_for(sample.task)
-        if judge is None:
-            return await super().evaluate(sample, response, ctx)
-        prompt = render(self.prompt, response, sample, {"question": question, "answer": answer})
-        try:
-            raw = await self.ask(judge, prompt, ctx)
-        except ModelCallError as exc:
-            return Verdict(
-                None, backend=f"judge:{judge.spec}", prompt_hash=sha256_hex(prompt), error=f"judge failed: {exc}"
-            )
-        return Verdict(
-            self.parse(raw, ctx.fidelity), raw=raw, backend=f"judge:{judge.spec}", prompt_hash=sha256_hex(prompt)
-        )
+        return await super().evaluate(sample, response, ctx)
 
 
 # ================================================================================================ R.1
@@ -294,7 +273,7 @@ R2_RATER = SensorRater(
 
 
 def _r2_target(row: Mapping[str, Any], path: str, key: str) -> str:
-    return f"{_row_field(row, 'question', path, key)}->{_row_field(row, 'answer', path, key)}"
+    return f"{row_field(row, 'question', path, key)}->{row_field(row, 'answer', path, key)}"
 
 
 def _r2_variant(sensor: str) -> Variant:
@@ -366,15 +345,15 @@ def _read_ood_text(tree: DataTree) -> Iterator[Record]:
             key = f"{category}/{i:03d}"
             if not isinstance(row, dict):
                 raise DataError("record is not a JSON object", path=OOD_TEXT_FILE, record=key)
-            text_id = _row_field(row, "id", OOD_TEXT_FILE, key)
+            text_id = row_field(row, "id", OOD_TEXT_FILE, key)
             meta: dict[str, Any] = {"subset": category, "id": text_id}
             if i < len(base) and isinstance(base[i], dict) and "sentence" in base[i]:
                 meta["base_sentence"] = base[i]["sentence"]
             yield Record(
                 key=key,
-                fields={"sentence": _row_field(row, "sentence", OOD_TEXT_FILE, key)},
+                fields={"sentence": row_field(row, "sentence", OOD_TEXT_FILE, key)},
                 image=f"robustness/ood-text/related/{text_id}.png",
-                target=_sentiment_label(_row_field(row, "label", OOD_TEXT_FILE, key), OOD_TEXT_FILE, key),
+                target=_sentiment_label(row_field(row, "label", OOD_TEXT_FILE, key), OOD_TEXT_FILE, key),
                 meta=meta,
             )
 
@@ -507,15 +486,15 @@ def _glue_source(folder: str) -> RecordSource:
             for i, row in enumerate(rows):
                 if not isinstance(row, dict):
                     raise DataError("record is not a JSON object", path=rel, record=f"{task}/{i}")
-                idx = str(_row_field(row, "idx", rel, f"{task}/{i}"))
+                idx = str(row_field(row, "idx", rel, f"{task}/{i}"))
                 key = f"{task}/{idx}"
                 if idx in seen:
                     raise DataError(f"duplicate idx {idx!r}", path=rel, record=key)
                 seen.add(idx)
-                label = _row_field(row, "label", rel, key)
+                label = row_field(row, "label", rel, key)
                 yield Record(
                     key=key,
-                    fields={f: _row_field(row, f, rel, key) for f in GLUE_FIELDS[task]},
+                    fields={f: row_field(row, f, rel, key) for f in GLUE_FIELDS[task]},
                     image=f"robustness/{folder}/related/{task}/{idx}.png",
                     target=f"{task}->{label}",
                     meta={"subset": task, "idx": idx},

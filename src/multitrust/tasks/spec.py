@@ -73,7 +73,8 @@ class RecordSource:
             yield from self.reader(tree)
 
 
-def _field(row: Mapping[str, Any], name: str, path: str, key: str) -> Any:
+def row_field(row: Mapping[str, Any], name: str, path: str, key: str) -> Any:
+    """``row[name]``; a missing field (or a row that is not a mapping) is a :class:`DataError` at ``path``/``key``."""
     try:
         return row[name]
     except (KeyError, TypeError):
@@ -95,13 +96,13 @@ def _make_record(
     if callable(image):
         image_rel = image(row)
     elif image is not None:
-        name = str(_field(row, image, path, key))
+        name = str(row_field(row, image, path, key))
         image_rel = f"{image_dir}/{name}" if image_dir else name
     else:
         image_rel = None
     record_meta: dict[str, Any] = dict(meta(row)) if meta else {}
     if subset is not None:
-        record_meta["subset"] = str(_field(row, subset, path, key))
+        record_meta["subset"] = str(row_field(row, subset, path, key))
     try:
         return Record(
             key=key,
@@ -172,7 +173,7 @@ def csv_records(
             if callable(key):
                 k = str(key(row))
             elif key is not None:
-                k = str(_field(row, key, rel, f"row {i + 2}"))
+                k = str(row_field(row, key, rel, f"row {i + 2}"))
             else:
                 k = f"{i:04d}"
             if k in seen:

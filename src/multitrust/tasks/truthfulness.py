@@ -20,13 +20,11 @@ from typing import Any
 
 from PIL import Image
 
-from multitrust.core.errors import ModelCallError
-from multitrust.core.hashing import sha256_hex
 from multitrust.core.taxonomy import TASK_BY_ID
-from multitrust.core.types import Sample, Verdict
+from multitrust.core.types import Sample
 from multitrust.data.tree import DataTree
 from multitrust.scoring import rules
-from multitrust.scoring.base import EvalContext, Fidelity
+from multitrust.scoring.base import Fidelity
 from multitrust.scoring.evaluators import YesNo
 from multitrust.scoring.judge import ANSWER_MATCH, Fallback, LLMJudge, answer_matches, parse_yes_no, render
 from multitrust.scoring.metrics import Pairs, accuracy, rate
@@ -164,23 +162,11 @@ class GroundingJudge(LLMJudge):
             parse_version="iou>0.5@" + rules.IOU_VERSION,
         )
 
-    async def evaluate(self, sample: Sample, response: str, ctx: EvalContext) -> Verdict:
-        judge = ctx.judge_for(sample.task)
-        if judge is None:
-            return await super().evaluate(sample, response, ctx)
-        prompt = render(self.prompt, response, sample, {"img_size": _size_text(sample.meta.get("img_size"))})
-        try:
-            raw = await self.ask(judge, prompt, ctx)
-        except ModelCallError as exc:
-            return Verdict(
-                None, backend=f"judge:{judge.spec}", prompt_hash=sha256_hex(prompt), error=f"judge failed: {exc}"
-            )
-        return Verdict(
-            iou_hit(raw, sample.target, ctx.fidelity),
-            raw=raw,
-            backend=f"judge:{judge.spec}",
-            prompt_hash=sha256_hex(prompt),
-        )
+    def build_prompt(self, response: str, sample: Sample) -> str:
+        return render(self.prompt, response, sample, {"img_size": _size_text(sample.meta.get("img_size"))})
+
+    def read_reply(self, raw: str, sample: Sample, fidelity: Fidelity) -> int:
+        return iou_hit(raw, sample.target, fidelity)
 
 
 def _t1_yes_no(name: str, annotation: str) -> Variant:
