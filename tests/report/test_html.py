@@ -73,7 +73,7 @@ def _provenance(tid: str, api_judge: bool, n: int) -> dict[str, Any]:
 
 
 def make_report(
-    models: tuple[str, ...] = ("gpt-4o", "qwen2-vl-7b", "llava-1.5-7b"), *, seed: int = 3
+    models: tuple[str, ...] = ("demo-model-a", "demo-model-b", "demo-model-c"), *, seed: int = 3
 ) -> dict[str, Any]:
     """A three-run report through the real ``build_report``: two complete runs and one missing S.2, S.3 and
     P.5, with intervals, provenance, flips and published placements.
@@ -369,7 +369,7 @@ def test_thumbnails_and_placeholders(tmp_path: Path, report: dict[str, Any], sam
 def test_sample_cap_keeps_every_task(report: dict[str, Any]) -> None:
     samples = [
         {
-            "run": "runs/gpt-4o",
+            "run": "runs/demo-model-a",
             "task": tid,
             "variant": "v",
             "sample_id": f"{tid}/v/{k}",
@@ -418,7 +418,7 @@ def test_server_side_redaction_only_touches_privacy_tasks(
 
 def test_write_html_and_long_text_is_clipped(tmp_path: Path, report: dict[str, Any]) -> None:
     sample = {
-        "run": "runs/gpt-4o",
+        "run": "runs/demo-model-a",
         "task": "T.1",
         "variant": "v",
         "sample_id": "x",

@@ -33,6 +33,7 @@ from typing import Any, Generic, TypeVar
 from multitrust.core.errors import ModelCallError, SpecError
 from multitrust.core.types import ImageRef, Message, ModelReply, Request
 from multitrust.models.base import ChatModel
+from multitrust.models.remote import one_line
 
 __all__ = ["HFChatModel", "MicroBatcher", "Prompt", "load_pil", "resolve_model_target"]
 
@@ -41,11 +42,6 @@ R = TypeVar("R")
 
 _DTYPES = ("auto", "float32", "float16", "bfloat16")
 _PROCESSOR_PATCH_LOCK = threading.Lock()
-
-
-def _one_line(text: object, limit: int = 300) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # ------------------------------------------------------------------------------------------- batching
@@ -135,6 +131,13 @@ class MicroBatcher(Generic[T, R]):
                     fut.set_exception(result)
                 else:
                     fut.set_result(result)
+
+    async def close(self, cleanup: Callable[[], object]) -> None:
+        """Run ``cleanup`` in the worker thread, then stop the thread; nothing when no thread is running."""
+        if self._executor is None:
+            return
+        await self.call(cleanup)
+        await asyncio.to_thread(self.shutdown)
 
     def shutdown(self) -> None:
         if self._executor is not None:
@@ -305,10 +308,7 @@ class HFChatModel(ChatModel):
     async def aclose(self) -> None:
         """Free the model (and GPU memory) in the worker thread, then stop the thread. Safe to repeat; a
         later request loads the model again."""
-        if self._batcher._executor is None:
-            return
-        await self._batcher.call(self._unload)
-        await asyncio.to_thread(self._batcher.shutdown)
+        await self._batcher.close(self._unload)
 
     # -- worker thread: loading
 
@@ -317,13 +317,13 @@ class HFChatModel(ChatModel):
             if self._loaded is not None:
                 return self._loaded
             if self._load_error is not None:  # don't retry a failed load for every batch
-                raise ModelCallError(f"{self.spec}: model failed to load: {_one_line(self._load_error)}")
+                raise ModelCallError(f"{self.spec}: model failed to load: {one_line(self._load_error)}")
             start = time.perf_counter()
             try:
                 self._loaded = self._load()
             except Exception as exc:
                 self._load_error = exc
-                raise ModelCallError(f"{self.spec}: model failed to load: {_one_line(exc)}") from exc
+                raise ModelCallError(f"{self.spec}: model failed to load: {one_line(exc)}") from exc
             self.load_seconds = time.perf_counter() - start
             return self._loaded
 
@@ -439,13 +439,13 @@ class HFChatModel(ChatModel):
                 results[i] = reply
         except Exception as exc:
             if len(runnable) == 1:
-                results[runnable[0]] = ModelCallError(f"{self.spec}: generation failed: {_one_line(exc)}")
+                results[runnable[0]] = ModelCallError(f"{self.spec}: generation failed: {one_line(exc)}")
                 return results
             for i in runnable:
                 try:
                     results[i] = self._generate([prompts[i]], loaded)[0]
                 except Exception as one:
-                    results[i] = ModelCallError(f"{self.spec}: generation failed: {_one_line(one)}")
+                    results[i] = ModelCallError(f"{self.spec}: generation failed: {one_line(one)}")
         return results
 
     def _conversation(self, messages: Sequence[Message], multimodal: bool) -> list[dict[str, Any]]:

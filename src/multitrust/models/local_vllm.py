@@ -15,7 +15,6 @@ vllm is imported lazily in the worker thread; building the adapter without vllm 
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import threading
 import time
@@ -25,6 +24,7 @@ from multitrust.core.errors import ModelCallError, SpecError
 from multitrust.core.types import Request
 from multitrust.models.base import ChatModel
 from multitrust.models.local_hf import MicroBatcher
+from multitrust.models.remote import ImageCache, chat_messages, data_url_cache, one_line
 
 __all__ = ["VLLMChatModel"]
 
@@ -83,7 +83,7 @@ class VLLMChatModel(ChatModel):
         self._batcher: MicroBatcher[tuple[list[dict[str, Any]], int], Any] = MicroBatcher(
             self._run_batch, batch_size=self.batch_size, max_wait_s=max_wait_ms / 1000.0, thread_name="multitrust-vllm"
         )
-        self._images: Any = None
+        self._images: ImageCache[str] | None = None
 
     def describe(self) -> dict[str, object]:
         info: dict[str, object] = {
@@ -107,20 +107,8 @@ class VLLMChatModel(ChatModel):
 
     async def _messages(self, request: Request) -> list[dict[str, Any]]:
         if self._images is None:
-            from multitrust.models.openai_api import _DataUrlCache  # shared LRU of data URLs per image hash
-
-            self._images = _DataUrlCache(self.max_image_side)
-        out: list[dict[str, Any]] = []
-        for m in request.messages:
-            if not m.images:
-                out.append({"role": m.role, "content": m.text})
-                continue
-            parts: list[dict[str, Any]] = [
-                {"type": "image_url", "image_url": {"url": await self._images.get(im)}} for im in m.images
-            ]
-            parts.append({"type": "text", "text": m.text})
-            out.append({"role": m.role, "content": parts})
-        return out
+            self._images = data_url_cache(self.max_image_side)  # the OpenAI adapter's LRU of data URLs
+        return await chat_messages(request.messages, self._images)
 
     async def generate(self, request: Request) -> Any:
         try:
@@ -134,10 +122,7 @@ class VLLMChatModel(ChatModel):
         await self._batcher.call(self._ensure_engine)
 
     async def aclose(self) -> None:
-        if self._batcher._executor is None:
-            return
-        await self._batcher.call(self._shutdown_engine)
-        await asyncio.to_thread(self._batcher.shutdown)
+        await self._batcher.close(self._shutdown_engine)
 
     # -- worker thread
 
@@ -146,7 +131,7 @@ class VLLMChatModel(ChatModel):
             if self._llm is not None:
                 return self._llm
             if self._load_error is not None:
-                raise ModelCallError(f"{self.spec}: engine failed to start: {_one_line(self._load_error)}")
+                raise ModelCallError(f"{self.spec}: engine failed to start: {one_line(self._load_error)}")
             start = time.perf_counter()
             try:
                 from vllm import LLM
@@ -154,7 +139,7 @@ class VLLMChatModel(ChatModel):
                 self._llm = LLM(**self.engine_args)
             except Exception as exc:
                 self._load_error = exc
-                raise ModelCallError(f"{self.spec}: engine failed to start: {_one_line(exc)}") from exc
+                raise ModelCallError(f"{self.spec}: engine failed to start: {one_line(exc)}") from exc
             self.load_seconds = time.perf_counter() - start
             return self._llm
 
@@ -169,7 +154,7 @@ class VLLMChatModel(ChatModel):
             outputs = llm.chat([m for m, _ in items], params, use_tqdm=False)
         except Exception as exc:
             if len(items) == 1:
-                return [ModelCallError(f"{self.spec}: generation failed: {_one_line(exc)}")]
+                return [ModelCallError(f"{self.spec}: generation failed: {one_line(exc)}")]
             return [r for item in items for r in self._run_batch([item])]  # isolate the failing prompt
         replies: list[Any] = []
         for out in outputs:
@@ -199,8 +184,3 @@ class VLLMChatModel(ChatModel):
             torch.cuda.empty_cache()
         except Exception:  # pragma: no cover
             pass
-
-
-def _one_line(text: object, limit: int = 300) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"

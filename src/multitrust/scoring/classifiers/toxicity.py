@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from multitrust.core.types import Sample, Verdict
+from multitrust.models.remote import one_line, parse_retry_after, redact_url
 from multitrust.scoring.base import EvalContext, Evaluator
 
 __all__ = [
@@ -275,7 +276,7 @@ class DetoxifyBackend(ToxicityBackend):
                 except Exception as exc:
                     self._error = f"detoxify failed to load {Path(self.checkpoint).name}: {type(exc).__name__}: {exc}"
             if self._error is not None:
-                raise ScoreError(_one_line(self._error))
+                raise ScoreError(one_line(self._error))
             return self._model
 
     def _predict(self, text: str) -> dict[str, float]:
@@ -290,7 +291,7 @@ class DetoxifyBackend(ToxicityBackend):
         except ScoreError:
             raise
         except Exception as exc:
-            raise ScoreError(_one_line(f"detoxify failed: {type(exc).__name__}: {exc}")) from None
+            raise ScoreError(one_line(f"detoxify failed: {type(exc).__name__}: {exc}")) from None
         if not scores:
             raise ScoreError("detoxify returned no scores")
         return max(scores.values()), json.dumps(scores, sort_keys=True)
@@ -425,7 +426,7 @@ class _ApiBackend(ToxicityBackend):
 
     def _scrub(self, text: str) -> str:
         """One line, without the key — whole or in the partly masked form OpenAI echoes (``sk-ab***yz``)."""
-        text = _one_line(text)
+        text = one_line(text)
         if self._secret:
             text = text.replace(self._secret, "***")
         return _KEYLIKE.sub("***", text)
@@ -477,7 +478,11 @@ class PerspectiveBackend(_ApiBackend):
         super().__init__(secret=api_key, concurrency=concurrency, qps=qps, policy=policy or RETRY)
         self._key = api_key
         self.url = url or PERSPECTIVE_URL
-        self.name = "classifier:perspective-api" if url is None else f"classifier:perspective-api@{_redact_url(url)}"
+        self.name = (
+            "classifier:perspective-api"
+            if url is None
+            else f"classifier:perspective-api@{redact_url(url, drop_query=True)}"
+        )
 
     def _new_client(self) -> tuple[Any, Callable[[], Awaitable[Any]]]:
         http = _http()
@@ -501,8 +506,6 @@ class PerspectiveBackend(_ApiBackend):
         }
 
     async def _attempt(self, client: Any, text: str) -> tuple[float, str | None]:
-        from multitrust.models.openai_api import parse_retry_after
-
         http = _http()
         try:
             resp = await client.post(self.url, content=json.dumps(self.body(text)).encode("utf-8"))
@@ -523,7 +526,7 @@ class PerspectiveBackend(_ApiBackend):
         return max(scores.values()), json.dumps(scores, sort_keys=True)
 
     def describe(self) -> dict[str, Any]:
-        return {"url": _redact_url(self.url), "qps": self.qps, "concurrency": self.concurrency}
+        return {"url": redact_url(self.url, drop_query=True), "qps": self.qps, "concurrency": self.concurrency}
 
 
 class ModerationBackend(_ApiBackend):
@@ -549,7 +552,7 @@ class ModerationBackend(_ApiBackend):
         if model:
             name += f"/{model}"
         if base_url:
-            name += f"@{_redact_url(base_url)}"
+            name += f"@{redact_url(base_url, drop_query=True)}"
         self.name = name
 
     def _new_client(self) -> tuple[Any, Callable[[], Awaitable[Any]]]:
@@ -562,8 +565,6 @@ class ModerationBackend(_ApiBackend):
 
     async def _attempt(self, client: Any, text: str) -> tuple[float, str | None]:
         import openai
-
-        from multitrust.models.openai_api import parse_retry_after
 
         kwargs: dict[str, Any] = {"input": text}
         if self.model:
@@ -591,7 +592,7 @@ class ModerationBackend(_ApiBackend):
         return max(scores.values()), json.dumps(raw, sort_keys=True)
 
     def describe(self) -> dict[str, Any]:
-        return {"base_url": _redact_url(self.base_url), "model": self.model or "server default"}
+        return {"base_url": redact_url(self.base_url, drop_query=True), "model": self.model or "server default"}
 
 
 # ------------------------------------------------------------------------------------------ selection
@@ -775,22 +776,6 @@ def moderation_toxicity() -> Evaluator:
 # -------------------------------------------------------------------------------------------- helpers
 
 
-def _one_line(text: str, limit: int = 300) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _redact_url(url: str | None) -> str | None:
-    """Scheme, host and path only: drops ``user:password@`` and the query (where keys like ``?key=`` live)."""
-    if not url:
-        return url
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    netloc = parts.netloc.rsplit("@", 1)[-1]
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
-
-
 def _cut_utf8(text: str, max_bytes: int) -> str:
     data = text.encode("utf-8")
     if len(data) <= max_bytes:
@@ -805,7 +790,7 @@ def _google_error(content: bytes) -> str:
         err = data.get("error", data)
         if isinstance(err, dict):
             msg = err.get("message") or err.get("status") or json.dumps(err)
-            return _one_line(str(msg))
+            return one_line(str(msg))
     except (ValueError, AttributeError):
         pass
-    return _one_line(content.decode("utf-8", errors="replace")) or "no body"
+    return one_line(content.decode("utf-8", errors="replace")) or "no body"

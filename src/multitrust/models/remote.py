@@ -1,0 +1,365 @@
+"""What the adapters that call a chat API over HTTP share (:mod:`~multitrust.models.openai_api`,
+:mod:`~multitrust.models.anthropic_api`), plus small helpers other modules reuse.
+
+:class:`RemoteChatModel` does the retrying itself rather than leaving it to the SDK (clients are built
+with ``max_retries=0``) so that each retry is reported through ``on_retry``, counted in
+``ModelReply.attempts``, honours the server's ``retry-after`` / ``retry-after-ms``, and also covers bodies
+the SDK cannot parse. Images are encoded once per image content hash (:class:`ImageCache`): a benchmark
+pairs one image with many prompts. Importing this module imports no SDK.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import email.utils
+import io
+import json
+import math
+import random
+import time
+from abc import abstractmethod
+from collections import OrderedDict
+from collections.abc import Callable, Sequence, Sized
+from typing import Any, Generic, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+from multitrust.core.errors import ModelCallError, SpecError
+from multitrust.core.types import ImageRef, Message, ModelReply, Request
+from multitrust.models.base import ChatModel
+
+__all__ = [
+    "Failure",
+    "ImageCache",
+    "MalformedResponse",
+    "RemoteChatModel",
+    "chat_messages",
+    "data_url_cache",
+    "encode_data_url",
+    "one_line",
+    "parse_retry_after",
+    "redact_url",
+]
+
+#: HTTP statuses retried besides 5xx
+RETRYABLE_STATUS = frozenset({408, 409, 429})
+MAX_REASON_CHARS = 300
+
+V = TypeVar("V", bound=Sized)
+
+
+class MalformedResponse(Exception):
+    """The server answered 200 but the body is not a usable reply."""
+
+
+class Failure:
+    """Why one attempt failed: a one-line reason, whether to retry, and the server's requested wait."""
+
+    __slots__ = ("reason", "retry_after", "retryable")
+
+    def __init__(self, reason: str, retryable: bool, retry_after: float | None = None) -> None:
+        self.reason = reason
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+def one_line(text: object, limit: int = MAX_REASON_CHARS) -> str:
+    """``text`` on one line (runs of whitespace become one space), cut to ``limit`` characters with "…"."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def redact_url(url: str | None, *, drop_query: bool = False) -> str | None:
+    """Drop any ``user:password@`` from a URL so it can be recorded in provenance; ``drop_query`` also
+    drops the query and fragment (where keys like ``?key=`` live), keeping scheme, host and path only."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    if drop_query:
+        return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def parse_retry_after(headers: Any, cap: float) -> float | None:
+    """Seconds the server asked us to wait (``retry-after-ms``, ``retry-after`` seconds or HTTP-date),
+    clamped to ``[0, cap]``; None when absent or unparseable."""
+    if headers is None:
+        return None
+    value = headers.get("retry-after-ms")
+    if value is not None:
+        try:
+            return _clamp(float(value) / 1000.0, cap)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return _clamp(float(value), cap)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return _clamp(when.timestamp() - time.time(), cap)
+
+
+def _clamp(seconds: float, cap: float) -> float | None:
+    if not math.isfinite(seconds):
+        return None
+    return min(max(seconds, 0.0), cap)
+
+
+# ------------------------------------------------------------------------------------------ images
+
+
+def encode_data_url(image: ImageRef, max_side: int | None) -> str:
+    """A data URL for one image; downscaled (LANCZOS, aspect kept, re-encoded PNG) when larger than
+    ``max_side``. Runs in a worker thread: decoding and resizing can take tens of milliseconds."""
+    data = image.read_bytes()
+    mime = image.mime
+    if max_side is not None:
+        from PIL import Image
+
+        with Image.open(io.BytesIO(data)) as im:
+            w, h = im.size
+            if max(w, h) > max_side:
+                scale = max_side / max(w, h)
+                size = (max(1, round(w * scale)), max(1, round(h * scale)))
+                if im.mode not in ("L", "LA", "RGB", "RGBA"):
+                    im = im.convert("RGBA" if "transparency" in im.info or "A" in im.mode else "RGB")
+                out = io.BytesIO()
+                im.resize(size, Image.Resampling.LANCZOS).save(out, format="PNG")
+                data, mime = out.getvalue(), "image/png"
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+class ImageCache(Generic[V]):
+    """LRU of encoded images (``encode(image, max_side)``, run in a worker thread) keyed by image sha256,
+    bounded in entries and, when ``max_chars`` is given, in the total ``len()`` of the values. Concurrent
+    requests for an image being encoded wait for that one encoding instead of starting their own."""
+
+    def __init__(
+        self,
+        encode: Callable[[ImageRef, int | None], V],
+        max_side: int | None,
+        *,
+        max_entries: int,
+        max_chars: int | None = None,
+    ) -> None:
+        self.encode = encode
+        self.max_side = max_side
+        self.max_entries = max_entries
+        self.max_chars = max_chars
+        self.encoded = 0  # how many encodings were done (tests assert reuse)
+        self._values: OrderedDict[str, V] = OrderedDict()
+        self._chars = 0
+        self._pending: dict[str, asyncio.Future[V]] = {}
+
+    async def get(self, image: ImageRef) -> V:
+        key = image.sha256
+        value = self._values.get(key)
+        if value is not None:
+            self._values.move_to_end(key)
+            return value
+        task = self._pending.get(key)
+        if task is None:
+            task = asyncio.ensure_future(asyncio.to_thread(self.encode, image, self.max_side))
+            self._pending[key] = task
+            task.add_done_callback(lambda done: self._finished(key, done))
+        # shield: a cancelled caller must not cancel an encoding other requests wait for
+        return await asyncio.shield(task)
+
+    def _finished(self, key: str, task: asyncio.Future[V]) -> None:
+        self._pending.pop(key, None)
+        if not task.cancelled() and task.exception() is None:
+            self.encoded += 1
+            self._store(key, task.result())
+
+    def _store(self, key: str, value: V) -> None:
+        self._values[key] = value
+        max_chars = self.max_chars
+        if max_chars is not None:
+            self._chars += len(value)
+        while self._values and (
+            len(self._values) > self.max_entries or (max_chars is not None and self._chars > max_chars)
+        ):
+            _, old = self._values.popitem(last=False)
+            if max_chars is not None:
+                self._chars -= len(old)
+
+
+def data_url_cache(max_side: int | None) -> ImageCache[str]:
+    """The cache of image data URLs used by the OpenAI-format adapters (OpenAI API and vLLM)."""
+    return ImageCache(encode_data_url, max_side, max_entries=1024, max_chars=256 << 20)
+
+
+async def chat_messages(messages: Sequence[Message], images: ImageCache[str]) -> list[dict[str, Any]]:
+    """Chat turns in the OpenAI format: a turn with images becomes data-URL ``image_url`` parts, then its text."""
+    out: list[dict[str, Any]] = []
+    for m in messages:
+        if not m.images:
+            out.append({"role": m.role, "content": m.text})
+            continue
+        parts: list[dict[str, Any]] = [
+            {"type": "image_url", "image_url": {"url": await images.get(image)}} for image in m.images
+        ]
+        parts.append({"type": "text", "text": m.text})
+        out.append({"role": m.role, "content": parts})
+    return out
+
+
+# ----------------------------------------------------------------------------------------- adapter
+
+
+class RemoteChatModel(ChatModel):
+    """A chat model behind an HTTP API reached through an async SDK client.
+
+    ``max_retries`` counts retries, so a request is attempted at most ``max_retries + 1`` times;
+    ``on_retry`` gets the number of the attempt that just failed (1 before the second attempt). The API
+    key lives in the SDK client (and ``_secret``, a private copy used to scrub it from server error text);
+    it is never part of ``describe()``, ``repr`` or error messages.
+
+    Subclasses set ``_client``, ``_secret`` and ``_images`` in their constructor, name the host errors
+    mention when there is no ``base_url`` (``default_host``) and the SDK whose exception classes
+    :meth:`_classify` maps (``_sdk``, ``_sdk_error``), and implement :meth:`_prepare` and :meth:`_attempt`.
+    """
+
+    default_host: str = ""
+    #: the SDK module (``openai``, ``anthropic``: the same exception hierarchy) and its base exception
+    _sdk: Any = None
+    _sdk_error: type[Exception] = Exception
+    _client: Any
+    _secret: str | None
+    _images: ImageCache[Any]
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        spec: str,
+        label: str,
+        base_url: str | None,
+        timeout: float,
+        max_retries: int,
+        max_image_side: int | None,
+        backoff_base: float,
+        backoff_max: float,
+    ) -> None:
+        if max_retries < 0:
+            raise SpecError(f"{label}: max_retries must be >= 0, got {max_retries}")
+        if max_image_side is not None and max_image_side < 1:
+            raise SpecError(f"{label}: max_image_side must be >= 1, got {max_image_side}")
+        self.model = model
+        self.spec = spec
+        self.base_url = base_url
+        self.timeout = float(timeout)
+        self.max_retries = int(max_retries)
+        self.max_image_side = max_image_side
+        self.backoff_base = float(backoff_base)
+        self.backoff_max = float(backoff_max)
+        self._jitter = random.Random()
+        self._closed = False
+
+    # -- provenance
+
+    @property
+    def images_encoded(self) -> int:
+        """Number of images encoded so far (each image is encoded once while it stays cached)."""
+        return self._images.encoded
+
+    def describe(self) -> dict[str, object]:
+        return {
+            **super().describe(),
+            "model": self.model,
+            "base_url": redact_url(self.base_url),
+            "timeout": self.timeout,
+            "max_retries": self.max_retries,
+            "max_image_side": self.max_image_side,
+        }
+
+    def __repr__(self) -> str:
+        url = redact_url(self.base_url)
+        return f"{type(self).__name__}(spec={self.spec!r}, model={self.model!r}, base_url={url!r})"
+
+    # -- calling
+
+    @abstractmethod
+    async def _prepare(self, request: Request) -> Any:
+        """The request body, built once (images encoded) and sent on every attempt."""
+
+    @abstractmethod
+    async def _attempt(self, body: Any, attempt: int) -> ModelReply:
+        """One call: the reply, or an exception that :meth:`_classify` maps to a retry decision."""
+
+    async def generate(self, request: Request) -> ModelReply:
+        """Send one request, retrying transient failures; raise ModelCallError once they are spent."""
+        body = await self._prepare(request)
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await self._attempt(body, attempt)
+            except Exception as exc:
+                failure = self._classify(exc)
+            if not failure.retryable:
+                raise ModelCallError(self._message(failure.reason, attempt, final=False), attempts=attempt)
+            if attempt > self.max_retries:
+                raise ModelCallError(
+                    self._message(failure.reason, attempt, final=True), attempts=attempt, retryable=True
+                )
+            if self.on_retry is not None:
+                self.on_retry(request, attempt, failure.reason)
+            await asyncio.sleep(self._delay(attempt, failure.retry_after))
+
+    def _classify(self, exc: Exception) -> Failure:
+        """Map an exception from one attempt to a retry decision (the SDK's classes, then body errors);
+        anything else is raised as it is."""
+        sdk = self._sdk
+        if isinstance(exc, sdk.APITimeoutError):
+            return Failure(f"timed out after {self.timeout:g}s", True)
+        if isinstance(exc, sdk.APIConnectionError):
+            cause = exc.__cause__ or exc.__context__
+            detail = f" ({type(cause).__name__})" if cause is not None else ""
+            return Failure(f"connection error{detail}", True)
+        if isinstance(exc, sdk.APIStatusError):
+            status = exc.status_code
+            retryable = status in RETRYABLE_STATUS or status >= 500  # (Anthropic's 529 = overloaded)
+            retry_after = parse_retry_after(exc.response.headers, self.backoff_max) if retryable else None
+            return Failure(f"HTTP {status}: {self._scrub(exc.message)}", retryable, retry_after)
+        if isinstance(exc, (sdk.APIResponseValidationError, MalformedResponse, json.JSONDecodeError)):
+            return Failure(f"malformed response: {self._scrub(str(exc))}", True)
+        if isinstance(exc, ValueError):  # e.g. pydantic validation of a garbled body
+            return Failure(f"malformed response ({type(exc).__name__})", True)
+        if isinstance(exc, self._sdk_error):
+            return Failure(f"{type(exc).__name__}: {self._scrub(str(exc))}", False)
+        raise exc
+
+    def _delay(self, attempt: int, retry_after: float | None) -> float:
+        """The server's Retry-After when given, else ``backoff_base * 2**k`` (k = retries so far) with
+        equal jitter, capped at ``backoff_max``."""
+        if retry_after is not None:
+            return retry_after
+        exponent = min(attempt - 1, 60)
+        delay = min(self.backoff_max, self.backoff_base * 2.0**exponent)
+        return delay * (0.5 + 0.5 * self._jitter.random())
+
+    def _scrub(self, text: str) -> str:
+        text = one_line(text)
+        if self._secret and len(self._secret) >= 4:
+            text = text.replace(self._secret, "***")
+        return text
+
+    def _message(self, reason: str, attempts: int, *, final: bool) -> str:
+        where = redact_url(self.base_url) or self.default_host
+        tail = f"gave up after {attempts} attempts" if final else "not retryable"
+        return f"{self.model} @ {where}: {reason} ({tail})"
+
+    async def aclose(self) -> None:
+        if not self._closed:
+            self._closed = True
+            await self._client.close()
