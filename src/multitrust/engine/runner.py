@@ -49,6 +49,8 @@ class RunSummary:
     task_errors: dict[str, str] = field(default_factory=dict)
     wall_s: float = 0.0
     judge_calls: int = 0
+    #: seconds spent planning samples, generating (all requests in flight) and judging + scoring
+    phases: dict[str, float] = field(default_factory=dict)
 
 
 def load_judges(
@@ -146,8 +148,12 @@ class Runner:
             inv = store.begin_invocation("run")
             tree = resolve_data(cfg.data, seed=cfg.seed)
             self._record_config(store, out, model, tree)
+            t0 = time.perf_counter()
             work = self._plan(store, tree, model, summary)
+            t1 = time.perf_counter()
             await self._generate(store, model, work, summary, cfg.concurrency or model.default_concurrency)
+            t2 = time.perf_counter()
+            summary.phases.update(plan_s=t1 - t0, generate_s=t2 - t1)
             ctx = EvalContext(
                 fidelity=cfg.fidelity, refusal_list=cfg.refusal_list, judge=judge, task_judges=task_judges
             )
@@ -164,6 +170,7 @@ class Runner:
             )
             summary.scores = stats.by_task
             summary.judge_calls = stats.judge_calls
+            summary.phases["score_s"] = time.perf_counter() - t2
             status = "finished"
         except (asyncio.CancelledError, KeyboardInterrupt):
             status = "interrupted"
