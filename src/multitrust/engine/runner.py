@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -148,12 +147,12 @@ class Runner:
             inv = store.begin_invocation("run")
             tree = resolve_data(cfg.data, seed=cfg.seed)
             self._record_config(store, out, model, tree)
-            t0 = time.perf_counter()
-            work = self._plan(store, tree, model, summary)
             t1 = time.perf_counter()
-            await self._generate(store, model, work, summary, cfg.concurrency or model.default_concurrency)
+            await self._pipeline(store, tree, model, summary, cfg.concurrency or model.default_concurrency)
             t2 = time.perf_counter()
-            summary.phases.update(plan_s=t1 - t0, generate_s=t2 - t1)
+            summary.phases["plan_and_generate_s"] = t2 - t1
+            if self._last_done:
+                summary.phases["generate_s"] = self._last_done - self._first_sent
             ctx = EvalContext(
                 fidelity=cfg.fidelity, refusal_list=cfg.refusal_list, judge=judge, task_judges=task_judges
             )
@@ -209,82 +208,102 @@ class Runner:
         store.set_meta("config", config)
         (out / CONFIG_FILE).write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
-    def _plan(self, store: RunStore, tree: DataTree, model: ChatModel, summary: RunSummary) -> list[WorkItem]:
-        unique: dict[str, WorkItem] = {}
-        for tid in self.cfg.tasks:
-            try:
-                planned = plan_task(tid, tree, model, self.cfg)
-            except DataError as exc:
-                summary.task_errors[tid] = str(exc)
-                continue
-            store.replace_task_samples(tid, [(s, None if r is None else r.hash, e) for s, r, e in planned])
-            for _, request, _ in planned:
-                if request is not None and request.hash not in unique:
-                    unique[request.hash] = WorkItem(request, tid)
-        done = store.finished_hashes(unique)
-        summary.calls_reused = len(done)
-        return [w for h, w in unique.items() if h not in done]
-
-    async def _generate(
-        self, store: RunStore, model: ChatModel, work: list[WorkItem], summary: RunSummary, concurrency: int
+    async def _plan(
+        self,
+        store: RunStore,
+        tree: DataTree,
+        model: ChatModel,
+        summary: RunSummary,
+        queue: asyncio.Queue[WorkItem | None],
+        n_workers: int,
     ) -> None:
-        if not work:
-            return
-        per_task: dict[str, int] = {}
-        for w in work:
-            per_task[w.task] = per_task.get(w.task, 0) + 1
-        for tid, n in per_task.items():
-            self.progress.add(tid, f"{tid} generate", n)
-        task_of = {w.request.hash: w.task for w in work}
-        model.on_retry = lambda request, attempt, reason: self.progress.retry(task_of.get(request.hash, ""))
-        pending: Iterable[WorkItem] = iter(work)
-
-        async def worker() -> None:
-            for item in pending:
-                t0 = time.perf_counter()
-                try:
-                    reply = await model.generate(item.request)
-                    gen = Generation(
-                        item.request.hash,
-                        model.spec,
-                        reply.text,
-                        reply.finish_reason,
-                        reply.usage,
-                        time.perf_counter() - t0,
-                        reply.attempts,
-                    )
-                except ModelCallError as exc:
-                    gen = Generation(
-                        item.request.hash,
-                        model.spec,
-                        None,
-                        latency_s=time.perf_counter() - t0,
-                        attempts=exc.attempts,
-                        error=str(exc),
-                    )
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:  # an adapter bug fails its request, not the run
-                    gen = Generation(
-                        item.request.hash,
-                        model.spec,
-                        None,
-                        latency_s=time.perf_counter() - t0,
-                        error=f"{type(exc).__name__}: {exc}",
-                    )
-                store.put_generation(gen)
-                summary.calls_made += 1
-                if not gen.ok:
-                    summary.call_errors += 1
-                self.progress.advance(item.task, error=not gen.ok)
-
-        workers = [asyncio.create_task(worker()) for _ in range(min(concurrency, len(work)))]
+        """Plan task after task in a worker thread (reading annotations, checking and hashing images) and
+        queue each task's unfinished requests as soon as it is planned, so generation starts after the first
+        task instead of after all of them. Store writes stay on the event loop's thread (one writer)."""
+        seen: set[str] = set()
+        started = time.perf_counter()
         try:
-            await asyncio.gather(*workers)
+            for tid in self.cfg.tasks:
+                try:
+                    planned = await asyncio.to_thread(plan_task, tid, tree, model, self.cfg)
+                except DataError as exc:
+                    summary.task_errors[tid] = str(exc)
+                    continue
+                store.replace_task_samples(tid, [(s, None if r is None else r.hash, e) for s, r, e in planned])
+                fresh = {r.hash: r for _, r, _ in planned if r is not None and r.hash not in seen}
+                seen.update(fresh)
+                done = store.finished_hashes(fresh)
+                summary.calls_reused += len(done)
+                todo = [WorkItem(r, tid) for h, r in fresh.items() if h not in done]
+                if todo:
+                    self.progress.add(tid, f"{tid} generate", len(todo))
+                for item in todo:
+                    self._task_of[item.request.hash] = tid
+                    queue.put_nowait(item)
         finally:
-            for w in workers:
-                w.cancel()
+            summary.phases["plan_s"] = time.perf_counter() - started
+            for _ in range(n_workers):
+                queue.put_nowait(None)  # always release the workers, also when planning failed
+
+    async def _pipeline(
+        self, store: RunStore, tree: DataTree, model: ChatModel, summary: RunSummary, concurrency: int
+    ) -> None:
+        """Planning and generation run together; returns when both are done (or the first one failed)."""
+        queue: asyncio.Queue[WorkItem | None] = asyncio.Queue()
+        self._task_of: dict[str, str] = {}
+        self._first_sent, self._last_done = float("inf"), 0.0
+        model.on_retry = lambda request, attempt, reason: self.progress.retry(self._task_of.get(request.hash, ""))
+        planner = asyncio.create_task(self._plan(store, tree, model, summary, queue, concurrency))
+        workers = [asyncio.create_task(self._worker(store, model, queue, summary)) for _ in range(concurrency)]
+        try:
+            await asyncio.gather(planner, *workers)
+        finally:
+            for t in (planner, *workers):
+                t.cancel()
             model.on_retry = None
+
+    async def _worker(
+        self, store: RunStore, model: ChatModel, queue: asyncio.Queue[WorkItem | None], summary: RunSummary
+    ) -> None:
+        while (item := await queue.get()) is not None:
+            t0 = time.perf_counter()
+            self._first_sent = min(self._first_sent, t0)
+            try:
+                reply = await model.generate(item.request)
+                gen = Generation(
+                    item.request.hash,
+                    model.spec,
+                    reply.text,
+                    reply.finish_reason,
+                    reply.usage,
+                    time.perf_counter() - t0,
+                    reply.attempts,
+                )
+            except ModelCallError as exc:
+                gen = Generation(
+                    item.request.hash,
+                    model.spec,
+                    None,
+                    latency_s=time.perf_counter() - t0,
+                    attempts=exc.attempts,
+                    error=str(exc),
+                )
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # an adapter bug fails its request, not the run
+                gen = Generation(
+                    item.request.hash,
+                    model.spec,
+                    None,
+                    latency_s=time.perf_counter() - t0,
+                    error=f"{type(exc).__name__}: {exc}",
+                )
+            store.put_generation(gen)
+            self._last_done = time.perf_counter()
+            summary.calls_made += 1
+            if not gen.ok:
+                summary.call_errors += 1
+            self.progress.advance(item.task, error=not gen.ok)
 
 
 def run(cfg: RunConfig, *, progress: ProgressSink | None = None) -> RunSummary:
