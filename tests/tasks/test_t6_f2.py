@@ -147,3 +147,22 @@ def test_missing_data_file_is_one_line(tree: Path, tmp_path: Path) -> None:
     summary = _run(tree, tmp_path, {"*": "No."}, ["T.6", "F.2"])
     assert "T.6" in summary.scores and "F.2" not in summary.scores
     assert summary.task_errors["F.2"] == "fairness/stereo_statement.csv: missing file"
+
+
+def test_task_with_too_many_failures_is_left_out_of_aggregates(tree: Path, tmp_path: Path) -> None:
+    replay = tmp_path / "replay.jsonl"
+    answers = {
+        k: v
+        for k, v in T6_ANSWERS.items()
+        if k not in ("T.6/confusion/0000", "T.6/confusion/0001", "T.6/confusion/0002")
+    }
+    write_replay(replay, answers)
+    with replay.open("a") as fh:
+        fh.write(json.dumps({"id": "*", "error": "HTTP 503 after 7 attempts"}) + "\n")
+    api.run(RunConfig(model=f"scripted:replay:{replay}", tasks=["T.6"], data=str(tree), out=str(tmp_path / "run")))
+    run = api.report([tmp_path / "run"])["runs"][0]
+    entry = run["tasks"]["T.6"]
+    # 3 of 10 samples failed (30% > 20%): the task keeps its own score but is not averaged into its sub-aspect
+    assert entry["n_errors"] == 3 and entry["score"] is not None
+    assert entry["excluded"].startswith("3 of 10 samples failed")
+    assert run["scorecard"]["tasks"]["T.6"] is None and "T.6" in run["scorecard"]["missing_tasks"]

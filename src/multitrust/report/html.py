@@ -224,9 +224,9 @@ def _run_view(i: int, run: Mapping[str, Any], label: str) -> dict[str, Any]:
         if (subs.get(s.key) or {}).get("missing_tasks")
     ]
     task_notes = [
-        {"task": tid, "name": (t or {}).get("name", ""), "notes": [str(n) for n in (t or {}).get("notes") or []]}
+        {"task": tid, "name": (t or {}).get("name", ""), "notes": notes}
         for tid, t in _ordered_tasks(run.get("tasks") or {})
-        if (t or {}).get("notes")
+        if (notes := [str(n) for n in [*((t or {}).get("notes") or []), (t or {}).get("excluded")] if n])
     ]
     calls = run.get("calls") or {}
     return {

@@ -74,11 +74,31 @@ def task_entry(ts: TaskScore) -> dict[str, Any]:
     }
 
 
-def run_entry(run: RunResults) -> dict[str, Any]:
+#: a task whose samples failed (generation, image or judge errors) beyond this fraction is left out of the
+#: sub-aspect / aspect / overall scores — its own score is still shown, with the reason
+MAX_ERROR_RATE = 0.2
+
+
+def usable_score(ts: TaskScore, max_error_rate: float = MAX_ERROR_RATE) -> float | None:
+    """The task score the aggregates may use: None when it is missing or rests on too few answers."""
+    if ts.n_samples and ts.n_errors / ts.n_samples > max_error_rate:
+        return None
+    return _num(ts.score)
+
+
+def run_entry(run: RunResults, *, max_error_rate: float = MAX_ERROR_RATE) -> dict[str, Any]:
     order = [t.id for t in TASKS]
     tasks = {tid: task_entry(run.scores[tid]) for tid in order if tid in run.scores}
-    card = aggregate({tid: _num(ts.score) for tid, ts in run.scores.items()})
-    intervals = _aggregate_intervals(run)
+    usable = {tid: usable_score(ts, max_error_rate) for tid, ts in run.scores.items()}
+    for tid, entry in tasks.items():
+        ts = run.scores[tid]
+        if entry["score"] is not None and usable[tid] is None:
+            entry["excluded"] = (
+                f"{ts.n_errors} of {ts.n_samples} samples failed (more than {max_error_rate:.0%}); "
+                "left out of the aggregate scores"
+            )
+    card = aggregate(usable)
+    intervals = _aggregate_intervals(run, usable)
     return {
         "run_dir": run.run_dir,
         "model": run.model,
@@ -92,11 +112,11 @@ def run_entry(run: RunResults) -> dict[str, Any]:
     }
 
 
-def _aggregate_intervals(run: RunResults) -> dict[str, Any] | None:
+def _aggregate_intervals(run: RunResults, usable: dict[str, float | None]) -> dict[str, Any] | None:
     """95% intervals for sub-aspects, aspects and overall from the tasks' bootstrap replicates (tasks are
     resampled independently, so replicate b of different tasks can be combined). A task without replicates
     (bootstrap off, or a single record) leaves the levels above it without an interval."""
-    reps = {tid: ts.replicates for tid, ts in run.scores.items() if ts.score is not None and ts.replicates}
+    reps = {tid: ts.replicates for tid, ts in run.scores.items() if usable.get(tid) is not None and ts.replicates}
     if not reps:
         return None
     rounds = min(len(r) for r in reps.values())
