@@ -63,13 +63,14 @@ def run_once(
     url: str, data: Path, out: Path, *, concurrency: int, limit: int | None
 ) -> tuple[float, float, int, dict[str, float]]:
     """(wall seconds, CPU seconds of this process, requests made, phase seconds) for one fresh run."""
-    cfg = RunConfig(
+    cfg = RunConfig(  # no shared cache: every run must really send its requests
         model=f"openai-compat:{url}@bench",
         tasks=["T.6"],
         data=str(data),
         out=str(out),
         concurrency=concurrency,
         limit=limit,
+        shared_cache=False,
     )
     cpu0, t0 = time.process_time(), time.perf_counter()
     summary = asyncio.run(Runner(cfg).run())

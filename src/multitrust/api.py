@@ -97,6 +97,7 @@ def load_results(run_dir: str | Path) -> RunResults:
             calls_made=counts["answered"] + counts["failed"],
             calls_reused=(runs_only[-1]["calls_reused"] or 0) if runs_only else 0,
             call_errors=counts["failed"],
+            calls_from_other_runs=counts["shared"],
             invocations=invocations,
         )
 

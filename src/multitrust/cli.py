@@ -164,6 +164,10 @@ def run_cmd(
     refusal_list: RefusalListOption = None,
     bootstrap: Annotated[int | None, typer.Option(help="Bootstrap rounds for 95% intervals, 0 = off [200].")] = None,
     max_tokens: Annotated[int | None, typer.Option(help="Cap on generated tokens per request [each task's].")] = None,
+    shared_cache: Annotated[
+        bool,
+        typer.Option("--shared-cache/--no-shared-cache", help="Reuse identical generations of other run directories."),
+    ] = True,
     write_report: Annotated[
         bool, typer.Option("--report/--no-report", help="Write report.json and report.html into the run directory.")
     ] = True,
@@ -194,6 +198,7 @@ def run_cmd(
             "refusal_list": refusal_list,
             "bootstrap": bootstrap,
             "max_tokens": max_tokens,
+            "shared_cache": None if shared_cache else False,
         }
         merged = {**settings, **{k: v for k, v in given.items() if v is not None}}
         if not ({"model", "tasks", "limit"} & set(merged)):
@@ -301,7 +306,8 @@ def _print_summary(summary) -> None:  # type: ignore[no-untyped-def]
     for tid, message in summary.task_errors.items():
         err_console.print(f"[bold red]error:[/] {tid}: {message}", highlight=False)
     console.print(
-        f"model calls: {summary.calls_made} made, {summary.calls_reused} reused from the store, "
+        f"model calls: {summary.calls_made} made, {summary.calls_reused} reused from the store"
+        f"{f' ({summary.shared_hits} from other runs)' if summary.shared_hits else ''}, "
         f"{summary.call_errors} failed · {summary.wall_s:.1f}s · files in {summary.out}",
         highlight=False,
     )

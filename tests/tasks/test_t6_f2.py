@@ -103,7 +103,7 @@ def test_report_json_and_failed_calls(tree: Path, tmp_path: Path) -> None:
     run = on_disk["runs"][0]
     assert run["tasks"]["T.6"]["score"] == pytest.approx(T6_EXPECTED)
     assert run["tasks"]["T.6"]["n_errors"] == 1
-    assert run["calls"] == {"made": 10, "reused": 0, "errors": 1}
+    assert run["calls"] == {"made": 10, "reused": 0, "errors": 1, "from_other_runs": 0}
     assert run["seed"] == 0 and run["fidelity"] == "fixed" and run["model"].startswith("scripted:replay:")
     assert run["scorecard"]["overall"] is None and "T.6" not in run["scorecard"]["missing_tasks"]
 

@@ -29,6 +29,9 @@ class RunConfig(BaseModel):
     task_judges: dict[str, str] = Field(default_factory=dict, description="task id → judge spec overrides")
     refusal_list: str | None = None
     bootstrap: int = Field(default=200, ge=0, le=10000, description="bootstrap rounds for intervals (0 = off)")
+    shared_cache: bool = Field(
+        default=True, description="reuse (and offer) generations of other run directories for identical requests"
+    )
     max_tokens: int | None = Field(
         default=None, ge=1, description="cap on generated tokens per request (default: each task's own length)"
     )

@@ -16,11 +16,12 @@ from multitrust import __version__
 from multitrust.core.errors import DataError, ModelCallError, StoreError
 from multitrust.core.hashing import sha256_hex
 from multitrust.core.types import Generation, Request, Sample, TaskScore
-from multitrust.data.locate import resolve_data
+from multitrust.data.locate import cache_root, resolve_data
 from multitrust.data.tree import DataTree
 from multitrust.engine.config import RunConfig
 from multitrust.engine.progress import NullProgress, ProgressSink
 from multitrust.engine.scorer import score_tasks
+from multitrust.engine.shared_cache import FILE_NAME, SharedCache, shareable
 from multitrust.engine.store import RunStore
 from multitrust.models.base import ChatModel
 from multitrust.models.spec import load_model, parse_model_spec
@@ -48,6 +49,8 @@ class RunSummary:
     task_errors: dict[str, str] = field(default_factory=dict)
     wall_s: float = 0.0
     judge_calls: int = 0
+    #: generations copied from the shared cache of other runs (included in calls_reused)
+    shared_hits: int = 0
     #: seconds spent planning samples, generating (all requests in flight) and judging + scoring
     phases: dict[str, float] = field(default_factory=dict)
 
@@ -234,6 +237,13 @@ class Runner:
                 seen.update(fresh)
                 done = store.finished_hashes(fresh)
                 summary.calls_reused += len(done)
+                if self._shared is not None:
+                    candidates = [h for h, r in fresh.items() if h not in done and shareable(model, r)]
+                    for h, gen in self._shared.lookup(candidates).items():
+                        store.put_generation(gen)
+                        done.add(h)
+                        summary.calls_reused += 1
+                        summary.shared_hits += 1
                 todo = [WorkItem(r, tid) for h, r in fresh.items() if h not in done]
                 if todo:
                     self.progress.add(tid, f"{tid} generate", len(todo))
@@ -251,6 +261,7 @@ class Runner:
         """Planning and generation run together; returns when both are done (or the first one failed)."""
         queue: asyncio.Queue[WorkItem | None] = asyncio.Queue()
         self._task_of: dict[str, str] = {}
+        self._shared = SharedCache(cache_root() / FILE_NAME) if self.cfg.shared_cache else None
         self._first_sent, self._last_done = float("inf"), 0.0
         model.on_retry = lambda request, attempt, reason: self.progress.retry(self._task_of.get(request.hash, ""))
         planner = asyncio.create_task(self._plan(store, tree, model, summary, queue, concurrency))
@@ -261,6 +272,8 @@ class Runner:
             for t in (planner, *workers):
                 t.cancel()
             model.on_retry = None
+            if self._shared is not None:
+                self._shared.close()
 
     async def _worker(
         self, store: RunStore, model: ChatModel, queue: asyncio.Queue[WorkItem | None], summary: RunSummary
@@ -299,6 +312,8 @@ class Runner:
                     error=f"{type(exc).__name__}: {exc}",
                 )
             store.put_generation(gen)
+            if self._shared is not None and gen.ok and shareable(model, item.request):
+                self._shared.put(gen)
             self._last_done = time.perf_counter()
             summary.calls_made += 1
             if not gen.ok:

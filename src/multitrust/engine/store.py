@@ -214,11 +214,11 @@ class RunStore:
     def generation_counts(self) -> dict[str, int]:
         """Requests answered (or finally failed) in this store, and HTTP attempts including retries.
         Counted from the rows themselves, so a killed invocation's calls are counted too."""
-        ok, failed, attempts = self.db.execute(
-            "SELECT coalesce(sum(error IS NULL), 0), coalesce(sum(error IS NOT NULL), 0), coalesce(sum(attempts), 0) "
-            "FROM generations"
+        ok, failed, attempts, shared = self.db.execute(
+            "SELECT coalesce(sum(error IS NULL AND attempts > 0), 0), coalesce(sum(error IS NOT NULL), 0), "
+            "coalesce(sum(attempts), 0), coalesce(sum(error IS NULL AND attempts = 0), 0) FROM generations"
         ).fetchone()
-        return {"answered": int(ok), "failed": int(failed), "attempts": int(attempts)}
+        return {"answered": int(ok), "failed": int(failed), "attempts": int(attempts), "shared": int(shared)}
 
     # ------------------------------------------------------------------ judgements
     def judgements(self, keys: Iterable[str]) -> dict[str, Judgement]:

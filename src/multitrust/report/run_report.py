@@ -31,6 +31,7 @@ class RunResults:
     calls_made: int = 0
     calls_reused: int = 0
     call_errors: int = 0
+    calls_from_other_runs: int = 0
     invocations: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -105,7 +106,12 @@ def run_entry(run: RunResults, *, max_error_rate: float = MAX_ERROR_RATE) -> dic
         "seed": run.seed,
         "fidelity": run.fidelity,
         "data": run.data,
-        "calls": {"made": run.calls_made, "reused": run.calls_reused, "errors": run.call_errors},
+        "calls": {
+            "made": run.calls_made,
+            "reused": run.calls_reused,
+            "errors": run.call_errors,
+            "from_other_runs": run.calls_from_other_runs,
+        },
         "tasks": tasks,
         "scorecard": card.to_dict(),
         "scorecard_ci": intervals,
