@@ -132,6 +132,10 @@ class Runner:
         self.progress = progress or NullProgress()
         self.model = model
         self.judge = judge
+        # state of the generation pipeline (reset by _pipeline)
+        self._task_of: dict[str, str] = {}
+        self._first_sent, self._last_done = float("inf"), 0.0
+        self._shared: SharedCache | None = None
 
     async def run(self) -> RunSummary:
         cfg = self.cfg
@@ -260,7 +264,7 @@ class Runner:
     ) -> None:
         """Planning and generation run together; returns when both are done (or the first one failed)."""
         queue: asyncio.Queue[WorkItem | None] = asyncio.Queue()
-        self._task_of: dict[str, str] = {}
+        self._task_of = {}
         self._shared = SharedCache(cache_root() / FILE_NAME) if self.cfg.shared_cache else None
         self._first_sent, self._last_done = float("inf"), 0.0
         model.on_retry = lambda request, attempt, reason: self.progress.retry(self._task_of.get(request.hash, ""))
