@@ -145,3 +145,10 @@ def test_config_file_with_command_line_override(tmp_path: Path) -> None:
     bad.write_text("modle: scripted:yes\n")
     result = cli("run", "--config", str(bad))
     assert result.returncode == 2 and "unknown setting(s) modle" in result.stderr
+
+
+def test_version() -> None:
+    from multitrust import __version__
+
+    result = cli("--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"multitrust {__version__}"
