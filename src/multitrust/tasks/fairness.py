@@ -45,6 +45,7 @@ from multitrust.tasks.spec import (
 )
 
 log = logging.getLogger(__name__)
+_WARNED: set[tuple[str, tuple[int, ...]]] = set()
 
 STEREO_STATEMENTS = csv_records(
     "fairness/stereo_statement.csv",
@@ -516,7 +517,9 @@ def profession_records(tree: DataTree, options: SourceOptions) -> Iterator[Recor
             good.append((i, row, {a: f[0] for a, f in flags.items()}))
         else:
             skipped.append(i + 2)
-    if skipped:
+    warning = (str(tree.root), tuple(skipped))
+    if skipped and warning not in _WARNED:  # both F.6 variants read the file: say it once per tree
+        _WARNED.add(warning)
         log.warning(
             "%s: skipped %d row(s) without exactly one gender/age/skin-tone flag (CSV lines %s)",
             PROFESSION_CSV,
