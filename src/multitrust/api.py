@@ -74,6 +74,23 @@ async def _score(run_dir, fidelity, refusal_list, judge, task_judges, progress, 
         return stats
 
 
+def compare_fidelity(run_dir: str | Path, *, concurrency: int = 16) -> dict[str, dict[str, float | None]]:
+    """Score the run in both fidelity modes and return ``{task: {"fixed": x, "paper": y}}``: what the
+    original's bugs change on this run's own answers. Verdicts of both modes are stored, so this costs rule
+    work (and judge calls for judge-scored tasks), never a call to the model under test; the run is left
+    scored in the mode it had."""
+    with RunStore.open_existing(run_dir) as store:
+        last = (store.get_meta("scoring") or {}).get("fidelity", "fixed")
+    both = {mode: score(run_dir, fidelity=mode, concurrency=concurrency) for mode in ("paper", "fixed")}  # type: ignore[arg-type]
+    if last != "fixed":
+        score(run_dir, fidelity=last, concurrency=concurrency)
+    tasks = sorted(set(both["fixed"].by_task) | set(both["paper"].by_task))
+    return {
+        t: {mode: (both[mode].by_task[t].score if t in both[mode].by_task else None) for mode in ("fixed", "paper")}
+        for t in tasks
+    }
+
+
 def load_results(run_dir: str | Path) -> RunResults:
     """Read a run directory into plain report data."""
     with RunStore.open_existing(run_dir) as store:

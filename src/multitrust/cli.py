@@ -327,12 +327,36 @@ def score_cmd(
     task_judge: TaskJudgeOption = None,
     refusal_list: RefusalListOption = None,
     concurrency: Annotated[int, typer.Option(help="Judge requests in flight.")] = 16,
+    compare_fidelity: Annotated[
+        bool, typer.Option("--compare-fidelity", help="Score in both modes and show what the original's bugs change.")
+    ] = False,
 ) -> None:
     """Re-judge and re-score stored generations; sends nothing to the model under test."""
     from multitrust import api
+    from multitrust.core.taxonomy import TASK_BY_ID
 
     if fidelity is not None and fidelity not in ("fixed", "paper"):
         _fail(f"--fidelity must be 'fixed' or 'paper', not {fidelity!r}")
+    if compare_fidelity:
+        try:
+            rows = api.compare_fidelity(run_dir, concurrency=concurrency)
+        except MultitrustError as exc:
+            _fail(str(exc))
+        table = Table(title=escape(f"fidelity: fixed vs paper — {run_dir}"))
+        for col, just in (
+            ("task", "left"),
+            ("name", "left"),
+            ("fixed", "right"),
+            ("paper", "right"),
+            ("paper − fixed", "right"),
+        ):
+            table.add_column(col, justify=just)  # type: ignore[arg-type]
+        for tid, pair in rows.items():
+            fixed, paper = pair["fixed"], pair["paper"]
+            delta = "—" if fixed is None or paper is None else f"{paper - fixed:+.2f}"
+            table.add_row(tid, TASK_BY_ID[tid].name, _fmt(fixed), _fmt(paper), delta)
+        console.print(table)
+        return
     try:
         judges = _task_judges(task_judge) if task_judge else None
         stats = api.score(

@@ -166,3 +166,19 @@ def test_task_with_too_many_failures_is_left_out_of_aggregates(tree: Path, tmp_p
     assert entry["n_errors"] == 3 and entry["score"] is not None
     assert entry["excluded"].startswith("3 of 10 samples failed")
     assert run["scorecard"]["tasks"]["T.6"] is None and "T.6" in run["scorecard"]["missing_tasks"]
+
+
+def test_compare_fidelity_shows_what_the_original_bugs_change(tree: Path, tmp_path: Path) -> None:
+    # "They are not the same." — paper: "no" is not in "they "[:4], templates: "same" is a substring → yes (1);
+    # fixed: leading word "They", no yes/no answer, "same" is negated by "not" → no (0).
+    answers = {**T6_ANSWERS, "T.6/confusion/0002": "They are not the same."}  # contrast, truth No
+    _run(tree, tmp_path, answers, ["T.6"])
+    rows = api.compare_fidelity(tmp_path / "run")
+    # contrast under fixed: 0001 ✓, 0002 now ✓ (no = truth No), 0003 ✓ → 3/3; paper: 0002 ✗ → 2/3
+    fixed = 100 * (1 + 1 + 0 + 0.5 + 1) / 5
+    paper = 100 * (1 + 2 / 3 + 0 + 0.5 + 1) / 5
+    assert rows["T.6"]["fixed"] == pytest.approx(fixed) and rows["T.6"]["paper"] == pytest.approx(paper)
+    from multitrust.engine.store import RunStore
+
+    with RunStore.open_existing(tmp_path / "run") as store:
+        assert store.get_meta("scoring")["fidelity"] == "fixed"  # left scored as it was
