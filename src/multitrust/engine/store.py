@@ -81,6 +81,9 @@ class RunStore:
             self.db.executescript(_SCHEMA)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path}: not a usable run store ({exc})") from None
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(judgements)")}
+        if "used_at" not in columns:  # stores written before verdicts recorded when they were last used
+            self.db.execute("ALTER TABLE judgements ADD COLUMN used_at REAL NOT NULL DEFAULT 0")
         version = self.get_meta("schema_version")
         if version is None:
             self.set_meta("schema_version", SCHEMA_VERSION)
