@@ -207,7 +207,9 @@ def test_image_question_through_hf_spec(tiny_vlm: Path, images: list[ImageRef]) 
     assert model.spec == f"hf:{tiny_vlm.resolve()}"
     (reply,) = asyncio.run(answer_all(model, [req(model.spec, "What colour is this?", images[0])]))
     assert reply.finish_reason in ("stop", "length")
-    assert reply.usage is not None and 0 < reply.usage["completion_tokens"] <= 12
+    # a random tiny model may pick end-of-sequence first (its logits are near ties, and CPU thread counts can
+    # tip them), so the count may be 0; what matters here is the path and the max_tokens bound
+    assert reply.usage is not None and 0 <= reply.usage["completion_tokens"] <= 12
     assert reply.usage["prompt_tokens"] > 10
     info = model.describe()
     assert info["decoding"] == "greedy"
