@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from multitrust.core.types import Generation, Request
+from multitrust.engine.store import select_in
 from multitrust.models.base import ChatModel
 
 FILE_NAME = "generations.sqlite"
@@ -39,18 +40,14 @@ class SharedCache:
         )
 
     def lookup(self, hashes: Iterable[str]) -> dict[str, Generation]:
-        wanted = list(set(hashes))
         out: dict[str, Generation] = {}
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            for h, model, text, finish, usage in self.db.execute(
-                "SELECT request_hash, model, text, finish_reason, usage FROM generations "
-                f"WHERE request_hash IN ({marks})",
-                chunk,
-            ):
-                # attempts=0 marks a copy: no call was made for it in this run
-                out[h] = Generation(h, model, text, finish, None if usage is None else json.loads(usage), 0.0, 0)
+        for h, model, text, finish, usage in select_in(
+            self.db,
+            "SELECT request_hash, model, text, finish_reason, usage FROM generations WHERE request_hash IN ({marks})",
+            hashes,
+        ):
+            # attempts=0 marks a copy: no call was made for it in this run
+            out[h] = Generation(h, model, text, finish, None if usage is None else json.loads(usage), 0.0, 0)
         return out
 
     def put(self, gen: Generation) -> None:

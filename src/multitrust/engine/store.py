@@ -51,6 +51,15 @@ CREATE TABLE IF NOT EXISTS invocations (
 """
 
 
+def select_in(db: sqlite3.Connection, query: str, keys: Iterable[str], chunk: int = 500) -> Iterator[tuple[Any, ...]]:
+    """Rows of ``query`` (which ends in ``IN ({marks})``) for the distinct ``keys``, in chunks that stay under
+    SQLite's bound-parameter limit."""
+    wanted = list(set(keys))
+    for i in range(0, len(wanted), chunk):
+        part = wanted[i : i + chunk]
+        yield from db.execute(query.format(marks=",".join("?" * len(part))), part)
+
+
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
@@ -164,19 +173,14 @@ class RunStore:
     # ------------------------------------------------------------------ generations
     def finished_hashes(self, hashes: Iterable[str]) -> set[str]:
         """The subset of ``hashes`` that already have a successful generation."""
-        wanted = list(set(hashes))
-        done: set[str] = set()
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            done.update(
-                r[0]
-                for r in self.db.execute(
-                    f"SELECT request_hash FROM generations WHERE error IS NULL AND request_hash IN ({marks})",
-                    chunk,
-                )
+        return {
+            r[0]
+            for r in select_in(
+                self.db,
+                "SELECT request_hash FROM generations WHERE error IS NULL AND request_hash IN ({marks})",
+                hashes,
             )
-        return done
+        }
 
     def put_generation(self, g: Generation) -> None:
         """Commit one generation (autocommit). A success never gets overwritten by a later error."""
@@ -199,19 +203,14 @@ class RunStore:
         )
 
     def generations(self, hashes: Iterable[str]) -> dict[str, Generation]:
-        wanted = list(set(hashes))
         out: dict[str, Generation] = {}
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            for row in self.db.execute(
-                "SELECT request_hash, model, text, finish_reason, usage, latency_s, attempts, error "
-                f"FROM generations WHERE request_hash IN ({marks})",
-                chunk,
-            ):
-                out[row[0]] = Generation(
-                    row[0], row[1], row[2], row[3], _loads(row[4]), row[5] or 0.0, row[6] or 1, row[7]
-                )
+        for row in select_in(
+            self.db,
+            "SELECT request_hash, model, text, finish_reason, usage, latency_s, attempts, error "
+            "FROM generations WHERE request_hash IN ({marks})",
+            hashes,
+        ):
+            out[row[0]] = Generation(row[0], row[1], row[2], row[3], _loads(row[4]), row[5] or 0.0, row[6] or 1, row[7])
         return out
 
     def generation_counts(self) -> dict[str, int]:
@@ -225,17 +224,14 @@ class RunStore:
 
     # ------------------------------------------------------------------ judgements
     def judgements(self, keys: Iterable[str]) -> dict[str, Judgement]:
-        wanted = list(set(keys))
         out: dict[str, Judgement] = {}
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            for key, sid, ev, ver, value, raw, backend, ph, err in self.db.execute(
-                "SELECT key, sample_id, evaluator, version, value, raw, backend, prompt_hash, error "
-                f"FROM judgements WHERE key IN ({marks})",
-                chunk,
-            ):
-                out[key] = Judgement(key, sid, ev, ver, Verdict(_loads(value), raw, backend, ph, err))
+        for key, sid, ev, ver, value, raw, backend, ph, err in select_in(
+            self.db,
+            "SELECT key, sample_id, evaluator, version, value, raw, backend, prompt_hash, error "
+            "FROM judgements WHERE key IN ({marks})",
+            keys,
+        ):
+            out[key] = Judgement(key, sid, ev, ver, Verdict(_loads(value), raw, backend, ph, err))
         return out
 
     def touch_judgements(self, keys: Iterable[str]) -> None:
