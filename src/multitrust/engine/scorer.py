@@ -94,14 +94,16 @@ async def _judge(
     known = store.judgements(k for _, _, k in work)
     verdicts: dict[str, Verdict] = {}
     todo = []
+    reused: list[str] = []
     for sample, response, key in work:
         hit = known.get(key)
         if hit is not None and hit.verdict.ok:  # failed judge calls are retried on the next scoring
             verdicts[sample.id] = hit.verdict
-            stats.reused += 1
+            reused.append(key)
         else:
             todo.append((sample, response, key))
-    store.touch_judgements(known[k].key for _, _, k in work if k in known and known[k].verdict.ok)
+    stats.reused += len(reused)
+    store.touch_judgements(reused)
     if not todo:
         return verdicts
     label = f"{task.id} judge"
