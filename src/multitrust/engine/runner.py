@@ -323,8 +323,3 @@ class Runner:
             if not gen.ok:
                 summary.call_errors += 1
             self.progress.advance(item.task, error=not gen.ok)
-
-
-def run(cfg: RunConfig, *, progress: ProgressSink | None = None) -> RunSummary:
-    """Synchronous entry point (the CLI and the Python API use it)."""
-    return asyncio.run(Runner(cfg, progress=progress).run())
