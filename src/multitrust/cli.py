@@ -298,8 +298,9 @@ def _print_summary(summary) -> None:  # type: ignore[no-untyped-def]
         table.add_row(tid, TASK_BY_ID[tid].name, _fmt(ts.score), str(ts.n_samples), str(ts.n_errors))
     console.print(table)
     from multitrust.report.scorecard import aggregate
+    from multitrust.tasks.registry import EXTRA
 
-    card = aggregate({tid: ts.score for tid, ts in summary.scores.items()})
+    card = aggregate({tid: ts.score for tid, ts in summary.scores.items() if tid not in EXTRA})  # never extras
     aspects = "  ".join(f"{name} {_fmt(a.score)}" for name, a in card.aspects.items())
     if card.overall is not None:
         console.print(f"[bold]overall trust score {card.overall:.2f}[/]  ({aspects})", highlight=False)

@@ -250,4 +250,9 @@ def available_backends() -> list[dict[str, object]]:
         add("anthropic", False, "set ANTHROPIC_API_KEY (or use ?api_key_env=)")
     else:
         add("anthropic", True, "ANTHROPIC_API_KEY is set")
+    from multitrust.models.registry import PLUGIN_KINDS, load_plugins
+
+    load_plugins()
+    for kind, target in sorted(PLUGIN_KINDS.items()):
+        add(kind, True, f"plugin ({target})")
     return rows

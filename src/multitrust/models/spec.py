@@ -70,6 +70,7 @@ def parse_model_spec(text: str) -> ModelSpec:
 def known_kinds() -> list[str]:
     from multitrust.models import registry
 
+    registry.load_plugins()
     return sorted(registry.ADAPTERS)
 
 

@@ -88,7 +88,8 @@ def usable_score(ts: TaskScore, max_error_rate: float = MAX_ERROR_RATE) -> float
 
 
 def run_entry(run: RunResults, *, max_error_rate: float = MAX_ERROR_RATE) -> dict[str, Any]:
-    order = [t.id for t in TASKS]
+    taxonomy = [t.id for t in TASKS]
+    order = taxonomy + sorted(tid for tid in run.scores if tid not in taxonomy)  # extra tasks last
     tasks = {tid: task_entry(run.scores[tid]) for tid in order if tid in run.scores}
     usable = {tid: usable_score(ts, max_error_rate) for tid, ts in run.scores.items()}
     for tid, entry in tasks.items():
@@ -98,6 +99,7 @@ def run_entry(run: RunResults, *, max_error_rate: float = MAX_ERROR_RATE) -> dic
                 f"{ts.n_errors} of {ts.n_samples} samples failed (more than {max_error_rate:.0%}); "
                 "left out of the aggregate scores"
             )
+    usable = {tid: score for tid, score in usable.items() if tid in taxonomy}  # extra tasks are never aggregated
     card = aggregate(usable)
     intervals = _aggregate_intervals(run, usable)
     return {
