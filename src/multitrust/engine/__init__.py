@@ -1,0 +1,1 @@
+"""The engine: async runner, run store, scorer, shared cache, resume."""

@@ -1,0 +1,1 @@
+"""Evaluators (rules, LLM judges, classifiers), metrics and keyword lists."""
