@@ -116,6 +116,7 @@ def load_results(run_dir: str | Path) -> RunResults:
             call_errors=counts["failed"],
             calls_from_other_runs=counts["shared"],
             invocations=invocations,
+            replicas=store.get_meta("replicas"),
         )
 
 

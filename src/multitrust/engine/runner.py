@@ -53,6 +53,8 @@ class RunSummary:
     shared_hits: int = 0
     #: seconds spent planning samples, generating (all requests in flight) and judging + scoring
     phases: dict[str, float] = field(default_factory=dict)
+    #: per replica of a replicated model (requests, answered, errors, mean latency); None for one endpoint
+    replicas: list[dict[str, object]] | None = None
 
 
 def load_judges(
@@ -156,6 +158,10 @@ class Runner:
             self._record_config(store, out, model, tree)
             t1 = time.perf_counter()
             await self._pipeline(store, tree, model, summary, cfg.concurrency or model.default_concurrency)
+            replica_stats = getattr(model, "replica_stats", None)
+            if replica_stats is not None:  # which replica did what: recorded, never part of a hash
+                summary.replicas = replica_stats()
+                store.set_meta("replicas", summary.replicas)
             t2 = time.perf_counter()
             summary.phases["plan_and_generate_s"] = t2 - t1
             if self._last_done:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import parse_qsl
 
 from multitrust.core.errors import SpecError
@@ -27,6 +28,7 @@ _OPENAI_OPTIONS: dict[str, type] = {
     "max_retries": int,
     "max_image_side": int,
     "concurrency": int,
+    "replicas_file": str,
 }
 
 
@@ -38,10 +40,30 @@ class ModelSpec:
     options: dict[str, str] = field(default_factory=dict)
 
     @property
+    def base_urls(self) -> list[str]:
+        """The replicas of an ``openai-compat`` spec: its comma-separated base URLs, then those listed one per
+        line in the ``replicas_file`` option (blank lines and ``#`` comments skipped)."""
+        urls = [u.strip().rstrip("/") for u in (self.base_url or "").split(",") if u.strip()]
+        listed = self.options.get("replicas_file")
+        if listed:
+            try:
+                lines = Path(listed).read_text(encoding="utf-8").splitlines()
+            except OSError as exc:
+                raise SpecError(f"replicas_file {listed!r}: {exc.strerror}") from None
+            urls += [ln.strip().rstrip("/") for ln in lines if ln.strip() and not ln.strip().startswith("#")]
+        for url in urls:
+            if not url.startswith(("http://", "https://")):
+                raise SpecError(f"bad replica base URL {url!r}: must start with http:// or https://")
+        return list(dict.fromkeys(urls))
+
+    @property
     def canonical(self) -> str:
-        """The spec without options: what identifies the answers (goes into request hashes)."""
+        """The spec without options: what identifies the answers (goes into request hashes). Replicas of one
+        model serve the same answers, so only the first base URL names them: adding replicas keeps a run
+        resumable, and which replica answered never changes a hash."""
         if self.kind == "openai-compat":
-            return f"{self.kind}:{self.base_url}@{self.target}"
+            first = (self.base_url or "").split(",")[0].strip().rstrip("/")
+            return f"{self.kind}:{first}@{self.target}"
         return f"{self.kind}:{self.target}"
 
 
@@ -61,7 +83,7 @@ def parse_model_spec(text: str) -> ModelSpec:
         url, at, model = rest.rpartition("@")
         if not at or not url or not model:
             raise SpecError(f"bad model spec {raw!r}: expected openai-compat:<base_url>@<model>")
-        if not url.startswith(("http://", "https://")):
+        if not all(u.strip().startswith(("http://", "https://")) for u in url.split(",")):
             raise SpecError(f"bad model spec {raw!r}: base URL must start with http:// or https://")
         return ModelSpec(kind, model, url.rstrip("/"), options)
     return ModelSpec(kind, rest, None, options)
@@ -97,6 +119,7 @@ def build_openai(spec: ModelSpec, *, seed: int = 0) -> ChatModel:
     opts = _typed_options(spec, _OPENAI_OPTIONS)
     key_env = opts.pop("api_key_env", None)
     concurrency = opts.pop("concurrency", None)
+    opts.pop("replicas_file", None)
     api_key: str | None = None
     if key_env is not None:
         api_key = os.environ.get(str(key_env))
@@ -106,10 +129,33 @@ def build_openai(spec: ModelSpec, *, seed: int = 0) -> ChatModel:
         api_key = os.environ.get("OPENAI_API_KEY")
         if not api_key:
             raise SpecError(f"model {spec.canonical}: set OPENAI_API_KEY (or name another variable with ?api_key_env=)")
-    model = OpenAIChatModel(spec.target, spec=spec.canonical, base_url=spec.base_url, api_key=api_key, **opts)  # type: ignore[arg-type]
+    urls = spec.base_urls if spec.kind == "openai-compat" else []
+    if len(urls) > 1:
+        return _replica_pool(spec, urls, api_key, opts, concurrency)
+    base_url = urls[0] if urls else spec.base_url
+    model = OpenAIChatModel(spec.target, spec=spec.canonical, base_url=base_url, api_key=api_key, **opts)  # type: ignore[arg-type]
     if concurrency is not None:
         model.default_concurrency = int(concurrency)  # type: ignore[arg-type]
     return model
+
+
+def _replica_pool(
+    spec: ModelSpec, urls: list[str], api_key: str | None, opts: dict[str, object], concurrency: object
+) -> ChatModel:
+    """One adapter per replica without retries of its own: the pool retries, on the least busy healthy
+    replica. ``max_retries`` bounds the pool's attempts; ``concurrency`` is per replica."""
+    from multitrust.models.openai_api import OpenAIChatModel
+    from multitrust.models.remote import redact_url
+    from multitrust.models.replicas import ReplicaPool
+
+    max_attempts = int(opts.pop("max_retries", 6)) + 1  # type: ignore[call-overload]
+    replicas = []
+    for url in urls:
+        one = OpenAIChatModel(spec.target, spec=spec.canonical, base_url=url, api_key=api_key, max_retries=0, **opts)  # type: ignore[arg-type]
+        if concurrency is not None:
+            one.default_concurrency = int(concurrency)  # type: ignore[call-overload]
+        replicas.append((redact_url(url, drop_query=True) or url, one))
+    return ReplicaPool(replicas, spec=spec.canonical, max_attempts=max_attempts)
 
 
 def load_model(text: str | ModelSpec, *, seed: int = 0) -> ChatModel:

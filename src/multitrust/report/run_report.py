@@ -33,6 +33,8 @@ class RunResults:
     call_errors: int = 0
     calls_from_other_runs: int = 0
     invocations: list[dict[str, Any]] = field(default_factory=list)
+    #: per replica of a replicated model, as the last run recorded it (None: one endpoint)
+    replicas: list[dict[str, Any]] | None = None
 
     @property
     def name(self) -> str:
@@ -114,6 +116,7 @@ def run_entry(run: RunResults, *, max_error_rate: float = MAX_ERROR_RATE) -> dic
             "errors": run.call_errors,
             "from_other_runs": run.calls_from_other_runs,
         },
+        **({"replicas": run.replicas} if run.replicas else {}),
         "tasks": tasks,
         "scorecard": card.to_dict(),
         "scorecard_ci": intervals,

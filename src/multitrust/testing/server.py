@@ -121,6 +121,8 @@ class ServerOptions:
     reply: str = "echo"
     reply_file: str | None = None
     seed: int = 0
+    #: chat answers served at once (0 = unbounded): a fixed capacity, like one GPU server's batch
+    capacity: int = 0
 
     def __post_init__(self) -> None:
         rates = (self.fail_rate, self.rate_limit_rate, self.hang_rate, self.malformed_rate)
@@ -128,8 +130,8 @@ class ServerOptions:
             raise ValueError("fault rates must each be in [0, 1] and sum to at most 1")
         if self.reply not in REPLY_MODES and not self.reply.startswith("fixed:"):
             raise ValueError(f"unknown reply mode {self.reply!r} (use one of {REPLY_MODES} or fixed:<text>)")
-        if self.latency_ms < 0 or self.hang_s < 0 or self.retry_after < 0:
-            raise ValueError("latency_ms, hang_s and retry_after must be >= 0")
+        if self.latency_ms < 0 or self.hang_s < 0 or self.retry_after < 0 or self.capacity < 0:
+            raise ValueError("latency_ms, hang_s, retry_after and capacity must be >= 0")
 
     def to_argv(self) -> list[str]:
         """CLI flags reproducing these options (how :func:`spawn_server` passes them on)."""
@@ -175,6 +177,8 @@ class ServerState:
         self._counters = _Counters()
         self._ids = itertools.count(1)
         self._connections: set[socket.socket] = set()
+        #: bounds the chat answers in their latency at once (``capacity``); None = unbounded
+        self.slots = threading.BoundedSemaphore(options.capacity) if options.capacity else None
 
     # -- counters
 
@@ -460,7 +464,11 @@ class _Handler(BaseHTTPRequestHandler):
         if fault == "hang":
             state.stopping.wait(state.options.hang_s)
             fault = None
-        self._latency()
+        if state.slots is not None:
+            with state.slots:  # queue behind the answers being served, like a server at capacity
+                self._latency()
+        else:
+            self._latency()
         if fault == "drop":
             self._finish("drop")
             self.close_connection = True
@@ -626,6 +634,7 @@ def _parse_args(argv: list[str] | None) -> ServerOptions:
     p.add_argument("--reply", default="echo", help="echo | yes | no | refuse | comply | fixed:<text>")
     p.add_argument("--reply-file", default=None, help='JSON lines {"match": ..., "reply": ..., "regex"?: bool}')
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--capacity", type=int, default=0, help="chat answers served at once (0 = unbounded)")
     args = p.parse_args(argv)
     try:
         return ServerOptions(**{k: v for k, v in vars(args).items()})
