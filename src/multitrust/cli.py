@@ -318,6 +318,14 @@ def _print_summary(summary) -> None:  # type: ignore[no-untyped-def]
         f"{summary.call_errors} failed · {summary.wall_s:.1f}s · files in {summary.out}",
         highlight=False,
     )
+    for rep in summary.replicas or []:
+        latency = rep["mean_latency_s"]
+        console.print(
+            f"  replica {rep['replica']}: {rep['requests']} sent, {rep['answered']} answered, {rep['errors']} failed"
+            + (f", mean latency {latency:.3f}s" if latency is not None else ""),
+            highlight=False,
+            markup=False,
+        )
 
 
 @app.command("score")
@@ -516,6 +524,15 @@ def _print_placements(runs: list[dict]) -> None:
             highlight=False,
         )
     console.print(f"[dim]{CAVEAT}. Source: {SOURCE}.")
+
+
+def _register_extra_commands() -> None:
+    from multitrust import cli_scale
+
+    cli_scale.register(app)
+
+
+_register_extra_commands()
 
 
 def main() -> None:
