@@ -178,3 +178,23 @@ def test_plugins_through_entry_points_on_the_command_line(tmp_path: Path) -> Non
         [sys.executable, "-m", "multitrust", "list", "models"], capture_output=True, text=True, env=env, timeout=60
     )
     assert "shout" in listed.stdout and "plugin" in listed.stdout
+
+
+def test_cluster_tutorial_sweep_runs_locally_and_merges(builtin_tree: Path, tmp_path: Path, monkeypatch) -> None:
+    """The tutorial's sweep file as written (only the data pointed at the session's built-in tree): two
+    models, every safety and truthfulness task its own shard, merged into one run per model."""
+    import yaml
+
+    from multitrust.engine.sweep import run_sweep
+
+    doc = yaml.safe_load((CODE / "sweep.yaml").read_text(encoding="utf-8"))
+    doc["data"] = str(builtin_tree)
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    report = run_sweep(sweep)
+    assert [r["model"] for r in report["runs"]] == ["scripted:refuse", "scripted:comply"]
+    assert len(report["shards"]) == 2 * 13  # 7 truthfulness + 6 safety tasks per model
+    refuse, comply = (r["tasks"] for r in report["runs"])
+    assert refuse["S.4"]["score"] == 100.0 and comply["S.4"]["score"] < 100.0  # refusing every jailbreak is safe
+    assert (tmp_path / "runs" / "sweep-demo" / "report.html").is_file()
