@@ -20,11 +20,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from throughput import make_tree
-
 from multitrust.engine.config import RunConfig
 from multitrust.engine.runner import Runner
 from multitrust.testing.server import spawn_server
+from multitrust.testing.trees import write_t6_tree
 
 
 def run_k(urls: list[str], data: Path, out: Path, concurrency: int) -> tuple[int, float, list[dict[str, object]]]:
@@ -54,7 +53,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="mt-bench-") as tmp, contextlib.ExitStack() as stack:
         tmpdir = Path(tmp)
         os.environ["MULTITRUST_CACHE_DIR"] = str(tmpdir / "cache")
-        data = make_tree(tmpdir / "data", args.n)
+        data = write_t6_tree(tmpdir / "data", args.n)
         servers = [
             stack.enter_context(spawn_server(latency_ms=args.latency_ms, reply="yes", capacity=args.capacity))
             for _ in range(args.max_replicas)

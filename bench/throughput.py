@@ -22,41 +22,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from PIL import Image
-
 from multitrust.engine.config import RunConfig
 from multitrust.engine.runner import Runner
 from multitrust.testing.server import spawn_server
-
-
-def make_tree(root: Path, n: int) -> Path:
-    """A T.6-layout tree with ``n`` distinct questions over 8 small images (the same image is reused by
-    many prompts, as in MultiTrust)."""
-    images = root / "truthfulness" / "misleading_images"
-    images.mkdir(parents=True)
-    for i in range(8):
-        Image.new("RGB", (64, 64), (30 * i, 90, 160)).save(images / f"img{i}.png")
-    kinds = ("semantic", "contrast", "painting", "mirror", "dislocation")
-    rows = [
-        {
-            "image": f"img{i % 8}.png",
-            "query": f"Is there object number {i} in the image?",
-            "truth": "Yes" if i % 2 else "No",
-            "kind": kinds[i % 5],
-        }
-        for i in range(n)
-    ]
-    q = root / "truthfulness" / "query_misleading"
-    q.mkdir(parents=True)
-    (q / "query_d_confusion.json").write_text(json.dumps(rows))
-    return root
+from multitrust.testing.trees import write_t6_tree
 
 
 def run_once(
@@ -90,7 +65,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="mt-bench-") as tmp:
         tmpdir = Path(tmp)
         os.environ["MULTITRUST_CACHE_DIR"] = str(tmpdir / "cache")
-        data = make_tree(tmpdir / "data", args.n)
+        data = write_t6_tree(tmpdir / "data", args.n)
         with spawn_server(latency_ms=args.latency_ms, reply="yes") as server:
             wall, _, n, phases = run_once(server.url, data, tmpdir / "run-c", concurrency=args.concurrency, limit=None)
             ideal = n * args.latency_ms / 1000 / args.concurrency

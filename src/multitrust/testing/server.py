@@ -116,6 +116,7 @@ class ServerOptions:
     rate_limit_rate: float = 0.0
     hang_rate: float = 0.0
     malformed_rate: float = 0.0
+    drop_rate: float = 0.0
     retry_after: float = 1.0
     hang_s: float = 30.0
     reply: str = "echo"
@@ -125,7 +126,7 @@ class ServerOptions:
     capacity: int = 0
 
     def __post_init__(self) -> None:
-        rates = (self.fail_rate, self.rate_limit_rate, self.hang_rate, self.malformed_rate)
+        rates = (self.fail_rate, self.rate_limit_rate, self.hang_rate, self.malformed_rate, self.drop_rate)
         if any(not 0.0 <= r <= 1.0 for r in rates) or sum(rates) > 1.0 + 1e-9:
             raise ValueError("fault rates must each be in [0, 1] and sum to at most 1")
         if self.reply not in REPLY_MODES and not self.reply.startswith("fixed:"):
@@ -230,14 +231,21 @@ class ServerState:
 
     def _random_fault(self) -> str | None:
         o = self.options
-        if not (o.fail_rate or o.rate_limit_rate or o.hang_rate or o.malformed_rate):
+        rates = (
+            ("500", o.fail_rate),
+            ("429", o.rate_limit_rate),
+            ("hang", o.hang_rate),
+            ("malformed", o.malformed_rate),
+            ("drop", o.drop_rate),
+        )
+        if not any(rate for _, rate in rates):
             return None
         r = self._rng.random()
-        for kind, rate in (("500", o.fail_rate), ("429", o.rate_limit_rate), ("hang", o.hang_rate)):
+        for kind, rate in rates:
             if r < rate:
                 return kind
             r -= rate
-        return "malformed" if r < o.malformed_rate else None
+        return None
 
     def next_id(self) -> str:
         with self._lock:
@@ -629,6 +637,7 @@ def _parse_args(argv: list[str] | None) -> ServerOptions:
     p.add_argument("--rate-limit-rate", type=float, default=0.0, help="share answered HTTP 429")
     p.add_argument("--hang-rate", type=float, default=0.0, help="share that sleep --hang-s before answering")
     p.add_argument("--malformed-rate", type=float, default=0.0, help="share answered with truncated JSON")
+    p.add_argument("--drop-rate", type=float, default=0.0, help="share whose connection is closed unanswered")
     p.add_argument("--retry-after", type=float, default=1.0, help="Retry-After seconds sent with 429")
     p.add_argument("--hang-s", type=float, default=30.0)
     p.add_argument("--reply", default="echo", help="echo | yes | no | refuse | comply | fixed:<text>")
