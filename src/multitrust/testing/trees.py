@@ -11,14 +11,20 @@ from PIL import Image
 CONFUSION_KINDS = ("semantic", "contrast", "painting", "mirror", "dislocation")
 
 
-def write_t6_tree(root: str | Path, n: int, *, images: int = 8) -> Path:
+def write_t6_tree(root: str | Path, n: int, *, images: int = 8, side: int = 64) -> Path:
     """Write ``truthfulness/query_misleading/query_d_confusion.json`` with ``n`` rows (alternating Yes/No
-    truths, the five kinds in turn) and ``images`` 64×64 PNGs under ``truthfulness/misleading_images``."""
+    truths, the five kinds in turn) and ``images`` distinct ``side``×``side`` PNGs under
+    ``truthfulness/misleading_images`` (a gradient each, so large images stay small on disk)."""
     root = Path(root)
     image_dir = root / "truthfulness" / "misleading_images"
     image_dir.mkdir(parents=True, exist_ok=True)
     for i in range(images):
-        Image.new("RGB", (64, 64), (30 * i % 256, 90, 160)).save(image_dir / f"img{i}.png")
+        if side <= 64:
+            image = Image.new("RGB", (side, side), (30 * i % 256, 90, 160))
+        else:  # distinct content per image: a gradient whose colour depends on i
+            image = Image.linear_gradient("L").resize((side, side)).convert("RGB")
+            image.paste((i % 256, (i // 256) % 256, 200), (0, 0, 8, 8))
+        image.save(image_dir / f"img{i}.png")
     rows = [
         {
             "image": f"img{i % images}.png",
