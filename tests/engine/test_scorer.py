@@ -84,3 +84,39 @@ def test_failed_verdicts_are_errors_not_zeros() -> None:
     # image accuracy now 2/4 (r5 excluded, not counted as wrong): score 100·(0.6+0.5)/2 = 55
     assert ts.score == pytest.approx(55.0)
     assert ts.n_errors == 1 and ts.variants["image"].n_scored == 4
+
+
+def test_unchanged_inputs_keep_the_stored_score_and_changed_ones_recompute(builtin_tree, tmp_path) -> None:
+    """An identical rerun (or a re-score with the same settings) finds the same score fingerprint and keeps
+    the stored score, bootstrap included, instead of recomputing it; another fidelity recomputes."""
+    import sqlite3
+
+    from multitrust import api
+    from multitrust.engine.config import RunConfig
+    from multitrust.engine.scorer import SCORE_INPUTS_KEY
+
+    out = tmp_path / "run"
+    cfg = RunConfig(model="scripted:random", tasks=["T.6", "F.2"], data=str(builtin_tree), out=str(out), limit=3)
+
+    def updated() -> dict[str, float]:
+        db = sqlite3.connect(out / "run.sqlite")
+        try:
+            return dict(db.execute("SELECT task, updated_at FROM scores"))
+        finally:
+            db.close()
+
+    first = api.run(cfg)
+    stamps = updated()
+    again = api.run(cfg)
+    assert updated() == stamps  # not recomputed
+    assert {t: s.score for t, s in again.scores.items()} == {t: s.score for t, s in first.scores.items()}
+    assert {t: s.ci for t, s in again.scores.items()} == {t: s.ci for t, s in first.scores.items()}
+    api.score(out)
+    assert updated() == stamps
+    api.score(out, fidelity="paper")
+    changed = updated()
+    assert all(changed[t] > stamps[t] for t in stamps)  # other verdicts: recomputed
+    with api.RunStore.open_existing(out) as store:  # a fingerprint from other code or settings recomputes
+        store.set_meta(SCORE_INPUTS_KEY, {t: "from another version" for t in stamps})
+    api.score(out, fidelity="paper")
+    assert all(updated()[t] > changed[t] for t in stamps)

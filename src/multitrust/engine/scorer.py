@@ -8,12 +8,19 @@ Judgements are keyed by evaluator fingerprint + sample + response, so only what 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
+import inspect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from multitrust import __version__
+from multitrust.core.hashing import hash_json
 from multitrust.core.seeds import derive_seed
 from multitrust.core.types import Judgement, Sample, TaskScore, VariantResult, Verdict
 from multitrust.engine.progress import NullProgress, ProgressSink
@@ -24,6 +31,43 @@ from multitrust.tasks.registry import get_task
 from multitrust.tasks.spec import MissingMetric, Task, VariantMetrics
 
 RULE_COMMIT_EVERY = 500
+#: run-store metadata: task → fingerprint of everything its stored score was computed from
+SCORE_INPUTS_KEY = "score_inputs"
+
+
+@lru_cache(maxsize=64)
+def _source_hash(*paths: str) -> str:
+    """SHA-256 of the given source files: a score depends on the code of its formula and metrics too."""
+    h = hashlib.sha256()
+    for path in paths:
+        with contextlib.suppress(OSError):
+            h.update(Path(path).read_bytes())
+    return h.hexdigest()
+
+
+def score_inputs(
+    task: Task, stored: list[StoredSample], verdicts: dict[str, Verdict], ctx: EvalContext, *, seed: int, bootstrap: int
+) -> str:
+    """A fingerprint of what a task score is computed from: the planned samples and their build errors, each
+    verdict (value and provenance), the fidelity, the seed and bootstrap rounds, the package version and the
+    source of the task's declaration, the metrics and this module. An identical rerun or re-score finds the
+    same fingerprint and keeps the stored score instead of recomputing it (bootstrap included)."""
+    code = _source_hash(__file__, inspect.getfile(task.score), inspect.getfile(subset_metrics))
+    rows = []
+    for st in stored:
+        v = verdicts.get(st.sample.id)
+        rows.append((st.sample.id, st.error, None if v is None else (v.value, v.error, v.backend)))
+    return hash_json(
+        {
+            "version": __version__,
+            "code": code,
+            "task": task.id,
+            "fidelity": ctx.fidelity,
+            "seed": seed,
+            "bootstrap": bootstrap,
+            "rows": rows,
+        }
+    )
 
 
 @dataclass
@@ -48,14 +92,22 @@ async def score_tasks(
     """Judge every scorable sample of ``task_ids`` (reusing stored verdicts) and store task scores."""
     progress = progress or NullProgress()
     stats = ScoreStats()
+    previous = store.scores()
+    fingerprints = dict(store.get_meta(SCORE_INPUTS_KEY) or {})
     for tid in task_ids:
         task = get_task(tid)
         stored = list(store.samples(tid))
         gens = store.generations(s.request_hash for s in stored if s.request_hash)
         verdicts = await _judge(store, task, stored, gens, ctx, concurrency, progress, stats)
+        inputs = score_inputs(task, stored, verdicts, ctx, seed=seed, bootstrap=bootstrap)
+        if fingerprints.get(tid) == inputs and tid in previous:
+            stats.by_task[tid] = previous[tid]  # same verdicts, settings and code: the same score, not recomputed
+            continue
         ts = _task_score(task, stored, verdicts, seed=seed, bootstrap=bootstrap)
         ts.provenance = provenance(task, ctx, verdicts.values())
         store.put_score(ts)
+        fingerprints[tid] = inputs
+        store.set_meta(SCORE_INPUTS_KEY, fingerprints)
         stats.by_task[tid] = ts
     stats.judge_calls = ctx.counters.get("judge_calls", 0)
     return stats

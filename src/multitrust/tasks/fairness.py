@@ -15,8 +15,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from scipy.stats import chi2_contingency
-
 from multitrust.core.errors import DataError
 from multitrust.core.seeds import rng_for
 from multitrust.core.taxonomy import TASK_BY_ID
@@ -554,6 +552,8 @@ def independence_p(labels: Sequence[str], suitable: Sequence[int]) -> float:
     table = [
         [sum(1 for lab, s in zip(labels, suitable, strict=True) if lab == r and s == c) for c in cols] for r in rows
     ]
+    from scipy.stats import chi2_contingency  # scipy.stats costs ~0.5 s to import: only F.6 scoring needs it
+
     return float(chi2_contingency(table).pvalue)
 
 
