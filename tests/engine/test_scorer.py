@@ -94,6 +94,7 @@ def test_unchanged_inputs_keep_the_stored_score_and_changed_ones_recompute(built
     from multitrust import api
     from multitrust.engine.config import RunConfig
     from multitrust.engine.scorer import SCORE_INPUTS_KEY
+    from multitrust.engine.store import RunStore
 
     out = tmp_path / "run"
     cfg = RunConfig(model="scripted:random", tasks=["T.6", "F.2"], data=str(builtin_tree), out=str(out), limit=3)
@@ -116,7 +117,7 @@ def test_unchanged_inputs_keep_the_stored_score_and_changed_ones_recompute(built
     api.score(out, fidelity="paper")
     changed = updated()
     assert all(changed[t] > stamps[t] for t in stamps)  # other verdicts: recomputed
-    with api.RunStore.open_existing(out) as store:  # a fingerprint from other code or settings recomputes
+    with RunStore.open_existing(out) as store:  # a fingerprint from other code or settings recomputes
         store.set_meta(SCORE_INPUTS_KEY, {t: "from another version" for t in stamps})
     api.score(out, fidelity="paper")
     assert all(updated()[t] > changed[t] for t in stamps)
