@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import hashlib
 import inspect
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -20,7 +21,6 @@ from typing import Any
 import numpy as np
 
 from multitrust import __version__
-from multitrust.core.hashing import hash_json
 from multitrust.core.seeds import derive_seed
 from multitrust.core.types import Judgement, Sample, TaskScore, VariantResult, Verdict
 from multitrust.engine.progress import NullProgress, ProgressSink
@@ -57,17 +57,10 @@ def score_inputs(
     for st in stored:
         v = verdicts.get(st.sample.id)
         rows.append((st.sample.id, st.error, None if v is None else (v.value, v.error, v.backend)))
-    return hash_json(
-        {
-            "version": __version__,
-            "code": code,
-            "task": task.id,
-            "fidelity": ctx.fidelity,
-            "seed": seed,
-            "bootstrap": bootstrap,
-            "rows": rows,
-        }
-    )
+    settings = {"version": __version__, "code": code, "task": task.id, "fidelity": ctx.fidelity, "seed": seed}
+    # verdict values may be NaN (P.3 when no rating can be read): JSON's NaN token keeps them distinct
+    text = json.dumps({**settings, "bootstrap": bootstrap, "rows": rows}, sort_keys=True, allow_nan=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @dataclass
