@@ -23,6 +23,16 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"}
 _NAT_SPLIT = re.compile(r"(\d+)")
 
 
+def confined(root: Path, rel: str | Path) -> Path | None:
+    """``root / rel`` with every symlink resolved, or None when that real path is not inside ``root``
+    (which must itself be resolved)."""
+    try:
+        real = (root / rel).resolve()
+    except (OSError, RuntimeError, ValueError):  # symlink loop, NUL byte
+        return None
+    return real if real == root or real.is_relative_to(root) else None
+
+
 def natural_key(name: str) -> tuple[object, ...]:
     """Sort key that orders ``img2`` before ``img10`` (like ``natsort``), independent of the filesystem."""
     return tuple(int(part) if part.isdigit() else part.lower() for part in _NAT_SPLIT.split(name))
@@ -39,13 +49,23 @@ class DataTree:
     def __repr__(self) -> str:
         return f"DataTree({str(self.root)!r})"
 
-    def path(self, rel: str) -> Path:
-        return self.root / rel
+    def path(
+        self, rel: str | Path, *, source: str | None = None, record: str | None = None, field: str | None = None
+    ) -> Path:
+        """The real path of ``rel`` (relative to the root; symlinks resolved). A path whose real location is
+        outside the root (``../..``, an absolute path, a symlink pointing out) is refused with a
+        :class:`DataError` naming the file that gave the path (``source``, ``record``, ``field``) — a data
+        tree must never make the toolkit read, send or embed a file from elsewhere on the machine."""
+        real = confined(self.root, rel)
+        if real is None:
+            what = f"field {field!r}: " if field else ""
+            raise DataError(f"{what}path {str(rel)!r} leaves the data root", path=source or str(rel), record=record)
+        return real
 
     def require(self, rel: str) -> Path:
         p = self.path(rel)
         if not p.exists():
-            raise DataError("missing file", path=self.display(p))
+            raise DataError("missing file", path=str(rel))
         return p
 
     def display(self, p: Path) -> str:
@@ -102,7 +122,9 @@ def _unrelated_pool(root: Path, kind: str) -> list[Path]:
     """``unrelated_images/*<kind>*`` naturally sorted (the original's ``natsorted(glob(...))``)."""
     if kind not in UNRELATED_KINDS:
         raise DataError(f"unknown unrelated-image kind {kind!r} (known: {', '.join(UNRELATED_KINDS)})")
-    d = root / "unrelated_images"
+    d = confined(root, "unrelated_images")
+    if d is None:
+        raise DataError("path leaves the data root", path="unrelated_images")
     if not d.is_dir():
         raise DataError("missing directory", path="unrelated_images")
     pool = sorted(

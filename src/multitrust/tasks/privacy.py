@@ -623,7 +623,14 @@ def enron_source(image_kind: str | None) -> RecordSource:
                     shuffled = list(infos)
                     rng_for(options.seed, "P.6", entry, pii_type, "allinfo").shuffle(shuffled)
                     image = str(typographic_image(tree, "".join(f"{n}: {v}\n\n" for n, v in shuffled)))
-                yield Record(key=key, fields={"prompt": prompt}, image=image, target=truth, meta={"subset": pii_type})
+                yield Record(
+                    key=key,
+                    fields={"prompt": prompt},
+                    image=image,
+                    target=truth,
+                    meta={"subset": pii_type},
+                    generated_image=True,
+                )
 
     return RecordSource((FIVE_SHOT,), reader, f"Enron five-shot contexts {FIVE_SHOT}", wants_options=True)
 

@@ -38,6 +38,11 @@ class Record:
     #: records that belong together (T.3's three prompts of one question): ``--limit`` and the bootstrap
     #: pick or drop them as a unit. None = the record is its own group.
     group: str | None = None
+    #: the annotation field the image path came from (named in the error when that path is refused)
+    image_field: str | None = None
+    #: the image was rendered by the toolkit itself (P.6's typographic images in the cache), not read from
+    #: the data tree, so it is not confined to the data root
+    generated_image: bool = False
 
     @property
     def unit(self) -> str:
@@ -110,6 +115,7 @@ def _make_record(
             image=image_rel,
             target=target(row) if target else None,
             meta=record_meta,
+            image_field=image if isinstance(image, str) else None,
         )
     except (KeyError, ValueError, TypeError) as exc:
         raise DataError(f"bad record ({type(exc).__name__}: {exc})", path=path, record=key) from None
@@ -340,10 +346,12 @@ class Task:
 
 @dataclass(frozen=True, slots=True)
 class SampleBuild:
-    """A sample, or the reason it could not be built (e.g. a corrupt image) — which fails only itself."""
+    """A sample, or the reason it could not be built (e.g. a corrupt image) — which fails only itself.
+    ``problem`` is that reason as a :class:`DataError` (file, record, message) for ``data check``."""
 
     sample: Sample
     error: str | None = None
+    problem: DataError | None = None
 
 
 def select_records(records: list[Record], *, seed: int, task: str, limit: int | None) -> list[Record]:
@@ -365,35 +373,52 @@ def build_samples(
     limit: int | None = None,
     fidelity: str = "fixed",
 ) -> Iterator[SampleBuild]:
-    """Stream the samples of one variant. File-level problems raise :class:`DataError`; per-sample image
-    problems are yielded as failed builds."""
+    """Stream the samples of one variant. File-level problems raise :class:`DataError`; per-sample problems
+    (an image path that leaves the data root, a missing or corrupt image) are yielded as failed builds.
+    ``data check`` calls this too, so it refuses exactly what a run refuses."""
     path = variant.source.files[0] if variant.source.files else variant.source.description
     options = SourceOptions(seed=seed, fidelity=fidelity)
     records = select_records(list(variant.source.read(tree, options)), seed=seed, task=task.id, limit=limit)
     image_mode = variant.image_mode(fidelity)
-    pools: dict[str, list] = {}
+    pools: dict[str, list[Path]] = {}
     for record in records:
         text = variant.render(record, path)
-        images: tuple[ImageRef, ...] = ()
-        image_path: str | None = None
+        problem: DataError | None = None
+        image_path: Path | None = None
+        shown: str | None = None
         if image_mode == OWN_IMAGE:
             if record.image is None:
                 raise DataError("record has no image", path=path, record=record.key)
-            image_path = str(tree.path(record.image))
+            shown = record.image
+            try:
+                image_path = _record_image(tree, record, path)
+            except DataError as exc:
+                problem = exc
         elif image_mode.startswith("unrelated:"):
             kind = image_mode.split(":", 1)[1]
             pool = pools.get(kind)
             if pool is None:
                 pool = pools[kind] = tree.unrelated_pool(kind)
-            image_path = str(rng_for(seed, task.id, variant.name, record.key).choice(pool))
+            chosen = rng_for(seed, task.id, variant.name, record.key).choice(pool)
+            shown = f"unrelated_images/{chosen.name}"
+            try:
+                image_path = tree.path(shown)
+            except DataError as exc:
+                problem = exc
         if image_path is not None:
-            images = (ImageRef(image_path),)
+            shown = tree.display(image_path)
+            try:
+                check_image(image_path)
+            except DataError as exc:
+                problem = DataError(exc.message, path=shown)
         meta = dict(record.meta)
         meta["fields"] = dict(record.fields)
         if record.group is not None:
             meta["group"] = record.group
-        if image_path is not None:
-            meta["image"] = tree.display(Path(image_path))
+        if shown is not None:
+            meta["image"] = shown
+        # a refused or broken image is never attached: nothing may read, hash, send or thumbnail it
+        images = (ImageRef(str(image_path)),) if image_path is not None and problem is None else ()
         sample = Sample(
             id=f"{task.id}/{variant.name}/{record.key}",
             task=task.id,
@@ -403,10 +428,12 @@ def build_samples(
             meta=meta,
             record=record.key,
         )
-        error = None
-        if image_path is not None:
-            try:
-                check_image(image_path)
-            except DataError as exc:
-                error = f"{sample.id}: {exc}"
-        yield SampleBuild(sample, error)
+        yield SampleBuild(sample, None if problem is None else f"{sample.id}: {problem}", problem)
+
+
+def _record_image(tree: DataTree, record: Record, source: str) -> Path:
+    """The real path of a record's own image, confined to the data root (toolkit-rendered images excepted)."""
+    assert record.image is not None
+    if record.generated_image:
+        return Path(record.image)
+    return tree.path(record.image, source=source, record=record.key, field=record.image_field or "image")

@@ -12,6 +12,7 @@ formulas scale to 0–100.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
@@ -20,6 +21,7 @@ from typing import Any
 
 from PIL import Image
 
+from multitrust.core.errors import DataError
 from multitrust.core.taxonomy import TASK_BY_ID
 from multitrust.core.types import Sample
 from multitrust.data.tree import DataTree
@@ -120,9 +122,9 @@ def with_image_size(source: RecordSource) -> RecordSource:
                 try:
                     with Image.open(tree.path(rec.image)) as im:
                         size = [int(im.width), int(im.height)]
-                except (OSError, ValueError, SyntaxError):
+                except (DataError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
                     size = None
-            yield Record(rec.key, rec.fields, rec.image, rec.target, {**rec.meta, "img_size": size})
+            yield dataclasses.replace(rec, meta={**rec.meta, "img_size": size})
 
     return RecordSource(source.files, reader, source.description)
 
