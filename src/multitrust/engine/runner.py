@@ -15,6 +15,7 @@ from pathlib import Path
 from multitrust import __version__
 from multitrust.core.errors import DataError, ModelCallError, StoreError
 from multitrust.core.hashing import sha256_hex
+from multitrust.core.redact import redact_spec
 from multitrust.core.types import Generation, Request, Sample, TaskScore
 from multitrust.data.locate import cache_root, resolve_data
 from multitrust.data.tree import DataTree
@@ -75,12 +76,28 @@ def load_judges(
 def record_scoring(
     store: RunStore, fidelity: str, refusal_list: str | None, judge: str | None, task_judges: dict[str, str]
 ) -> None:
-    """Remember how the run was last scored (spec strings as given, options included: they name env vars,
-    never secrets), so ``multitrust score`` without options re-scores the same way."""
+    """Remember how the run was last scored (spec strings as given, options included: they name env vars),
+    so ``multitrust score`` without options re-scores the same way. Credentials typed into a judge spec are
+    redacted: such a judge has to be named again to re-score."""
     store.set_meta(
         "scoring",
-        {"fidelity": fidelity, "refusal_list": refusal_list, "judge": judge, "task_judges": dict(task_judges)},
+        {
+            "fidelity": fidelity,
+            "refusal_list": refusal_list,
+            "judge": redact_spec(judge),
+            "task_judges": {t: redact_spec(s) for t, s in task_judges.items()},
+        },
     )
+
+
+def redacted_config(cfg: RunConfig) -> dict[str, object]:
+    """The run configuration as recorded (store, config.json, reports): model and judge specs without
+    credentials."""
+    dump = cfg.model_dump()
+    dump["model"] = redact_spec(cfg.model)
+    dump["judge"] = redact_spec(cfg.judge)
+    dump["task_judges"] = {t: redact_spec(s) for t, s in cfg.task_judges.items()}
+    return dump
 
 
 def check_compatible(store: RunStore, cfg: RunConfig, model_spec: str) -> None:
@@ -213,7 +230,7 @@ class Runner:
             "manifest_sha256": sha256_hex(manifest.read_bytes()) if manifest.is_file() else None,
         }
         config = {
-            "config": self.cfg.model_dump(),
+            "config": redacted_config(self.cfg),
             "model": model.describe(),
             "data": data_info,
             "multitrust_version": __version__,
