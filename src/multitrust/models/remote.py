@@ -125,16 +125,14 @@ def encode_data_url(image: ImageRef, max_side: int | None) -> str:
     if max_side is not None:
         from PIL import Image
 
+        from multitrust.data.images import open_downscaled
+
         with Image.open(io.BytesIO(data)) as im:
-            w, h = im.size
-            if max(w, h) > max_side:
-                scale = max_side / max(w, h)
-                size = (max(1, round(w * scale)), max(1, round(h * scale)))
-                if im.mode not in ("L", "LA", "RGB", "RGBA"):
-                    im = im.convert("RGBA" if "transparency" in im.info or "A" in im.mode else "RGB")
-                out = io.BytesIO()
-                im.resize(size, Image.Resampling.LANCZOS).save(out, format="PNG")
-                data, mime = out.getvalue(), "image/png"
+            large = max(im.size) > max_side
+        if large:  # decoded at reduced scale where the format allows (JPEG draft), then resized
+            out = io.BytesIO()
+            open_downscaled(io.BytesIO(data), max_side).save(out, format="PNG")
+            data, mime = out.getvalue(), "image/png"
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
