@@ -8,7 +8,10 @@ live here so that declarations stay declarative.
 
 from __future__ import annotations
 
+import json
 import math
+import re
+import string
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +46,8 @@ class Record:
     #: the image was rendered by the toolkit itself (P.6's typographic images in the cache), not read from
     #: the data tree, so it is not confined to the data root
     generated_image: bool = False
+    #: why this row is unusable (a missing or mistyped field): the row fails alone, the task goes on
+    error: str | None = None
 
     @property
     def unit(self) -> str:
@@ -97,18 +102,41 @@ def _make_record(
     subset: str | None,
     fields: RowFn | None,
     meta: RowFn | None,
+    subsets: Sequence[str] | None = None,
 ) -> Record:
-    if callable(image):
-        image_rel = image(row)
-    elif image is not None:
-        name = str(row_field(row, image, path, key))
-        image_rel = f"{image_dir}/{name}" if image_dir else name
-    else:
-        image_rel = None
-    record_meta: dict[str, Any] = dict(meta(row)) if meta else {}
-    if subset is not None:
-        record_meta["subset"] = str(row_field(row, subset, path, key))
+    """One row as a :class:`Record`; a row that is not usable becomes a record carrying ``error`` (one line
+    naming the file, row and field), which fails that row's samples only."""
     try:
+        return _checked_record(row, key, path, image, image_dir, target, subset, fields, meta, subsets)
+    except DataError as exc:
+        return Record(key=key, fields={}, error=str(exc))
+
+
+def _checked_record(
+    row: Mapping[str, Any],
+    key: str,
+    path: str,
+    image: str | RowFn | None,
+    image_dir: str | None,
+    target: RowFn | None,
+    subset: str | None,
+    fields: RowFn | None,
+    meta: RowFn | None,
+    subsets: Sequence[str] | None,
+) -> Record:
+    if not isinstance(row, Mapping):
+        raise DataError("record is not an object", path=path, record=key)
+    try:
+        if callable(image):
+            image_rel = image(row)
+        elif image is not None:
+            name = string_field(row, image, path, key)
+            image_rel = f"{image_dir}/{name}" if image_dir else name
+        else:
+            image_rel = None
+        record_meta: dict[str, Any] = dict(meta(row)) if meta else {}
+        if subset is not None:
+            record_meta["subset"] = string_field(row, subset, path, key, allowed=subsets)
         return Record(
             key=key,
             fields=dict(fields(row)) if fields else dict(row),
@@ -121,6 +149,22 @@ def _make_record(
         raise DataError(f"bad record ({type(exc).__name__}: {exc})", path=path, record=key) from None
 
 
+def string_field(
+    row: Mapping[str, Any], name: str, path: str, key: str, *, allowed: Sequence[str] | None = None
+) -> str:
+    """``row[name]`` as a non-empty string (never coerced: ``null``, numbers and lists are row errors),
+    one of ``allowed`` when given — a field that selects a subset must not invent one."""
+    value = row_field(row, name, path, key)
+    if not isinstance(value, str) or not value.strip():
+        shown = "empty" if isinstance(value, str) else f"{type(value).__name__} {json.dumps(value, default=str)[:40]}"
+        raise DataError(f"field {name!r} must be a non-empty string, got {shown}", path=path, record=key)
+    if allowed is not None and value not in allowed:
+        raise DataError(
+            f"field {name!r} is {value!r}, expected one of {', '.join(map(repr, allowed))}", path=path, record=key
+        )
+    return value
+
+
 def json_records(
     rel: str,
     *,
@@ -131,18 +175,22 @@ def json_records(
     fields: RowFn | None = None,
     meta: RowFn | None = None,
     key: RowFn | None = None,
+    subsets: Sequence[str] | None = None,
 ) -> RecordSource:
     """Records from a JSON list (``[{image, query, truth, ...}, ...]``); the key is the list index unless
-    ``key`` derives one from the row."""
+    ``key`` derives one from the row. ``subsets`` lists the values the ``subset`` field may take."""
 
     def reader(tree: DataTree) -> Iterator[Record]:
         rows = tree.read_json(rel)
         if not isinstance(rows, list):
             raise DataError("expected a JSON list of records", path=rel)
         for i, row in enumerate(rows):
-            k = str(key(row)) if key else f"{i:04d}"
             if not isinstance(row, dict):
-                raise DataError("record is not a JSON object", path=rel, record=k)
+                yield Record(
+                    f"{i:04d}", {}, error=str(DataError("record is not a JSON object", path=rel, record=f"{i:04d}"))
+                )
+                continue
+            k = str(key(row)) if key else f"{i:04d}"
             yield _make_record(
                 row,
                 k,
@@ -153,6 +201,7 @@ def json_records(
                 subset=subset,
                 fields=fields,
                 meta=meta,
+                subsets=subsets,
             )
 
     return RecordSource((rel,), reader, f"JSON list {rel}")
@@ -169,6 +218,7 @@ def csv_records(
     fields: RowFn | None = None,
     meta: RowFn | None = None,
     key: str | RowFn | None = None,
+    subsets: Sequence[str] | None = None,
 ) -> RecordSource:
     """Records from a CSV file with a header; ``key`` is a column name (or function), else the row index."""
 
@@ -195,6 +245,7 @@ def csv_records(
                 subset=subset,
                 fields=fields,
                 meta=meta,
+                subsets=subsets,
             )
 
     return RecordSource((rel,), reader, f"CSV {rel}")
@@ -235,14 +286,35 @@ class Variant:
         return self.paper_image if fidelity == "paper" and self.paper_image is not None else self.image
 
     def render(self, record: Record, path: str) -> str:
+        """The prompt text. A field the template uses must be a string in the record: a missing one, or a
+        number, list or null, is a row error — never coerced into the prompt."""
         if callable(self.prompt):
-            return self.prompt(record)
-        try:
-            return self.prompt.format(**record.fields)
-        except KeyError as exc:
-            raise DataError(
-                f"record has no field {exc.args[0]!r} used by the prompt", path=path, record=record.key
-            ) from None
+            try:
+                return self.prompt(record)
+            except (KeyError, IndexError, TypeError, ValueError) as exc:
+                raise DataError(
+                    f"cannot build the prompt ({type(exc).__name__}: {exc})", path=path, record=record.key
+                ) from None
+        for name in template_fields(self.prompt):
+            if name not in record.fields:
+                raise DataError(f"record has no field {name!r} used by the prompt", path=path, record=record.key)
+            value = record.fields[name]
+            if not isinstance(value, str):
+                raise DataError(
+                    f"field {name!r} used by the prompt must be a string, got {type(value).__name__}",
+                    path=path,
+                    record=record.key,
+                )
+        return self.prompt.format(**record.fields)
+
+
+def template_fields(template: str) -> list[str]:
+    """The field names a ``str.format`` template reads (``{a.b}`` and ``{a[0]}`` read ``a``)."""
+    names = []
+    for _, name, _, _ in string.Formatter().parse(template):
+        if name:
+            names.append(re.split(r"[.\[]", name, maxsplit=1)[0])
+    return list(dict.fromkeys(names))
 
 
 def image_variants(
@@ -344,6 +416,13 @@ class Task:
 # ---------------------------------------------------------------------------------------------- samples
 
 
+class RowError(DataError):
+    """A row's own problem, already formatted (file, row, field)."""
+
+    def __init__(self, line: str) -> None:
+        super().__init__(line)
+
+
 @dataclass(frozen=True, slots=True)
 class SampleBuild:
     """A sample, or the reason it could not be built (e.g. a corrupt image) — which fails only itself.
@@ -380,37 +459,33 @@ def build_samples(
     options = SourceOptions(seed=seed, fidelity=fidelity)
     records = select_records(list(variant.source.read(tree, options)), seed=seed, task=task.id, limit=limit)
     image_mode = variant.image_mode(fidelity)
-    pools: dict[str, list[Path]] = {}
+    # a missing or empty unrelated-image pool fails the whole variant (every sample needs it)
+    pool = tree.unrelated_pool(image_mode.split(":", 1)[1]) if image_mode.startswith("unrelated:") and records else []
     for record in records:
-        text = variant.render(record, path)
+        text = ""
         problem: DataError | None = None
         image_path: Path | None = None
         shown: str | None = None
-        if image_mode == OWN_IMAGE:
-            if record.image is None:
-                raise DataError("record has no image", path=path, record=record.key)
-            shown = record.image
-            try:
+        try:
+            if record.error is not None:
+                raise RowError(record.error)
+            text = variant.render(record, path)
+            if image_mode == OWN_IMAGE:
+                if record.image is None:
+                    raise DataError("record has no image", path=path, record=record.key)
+                shown = record.image
                 image_path = _record_image(tree, record, path)
-            except DataError as exc:
-                problem = exc
-        elif image_mode.startswith("unrelated:"):
-            kind = image_mode.split(":", 1)[1]
-            pool = pools.get(kind)
-            if pool is None:
-                pool = pools[kind] = tree.unrelated_pool(kind)
-            chosen = rng_for(seed, task.id, variant.name, record.key).choice(pool)
-            shown = f"unrelated_images/{chosen.name}"
-            try:
+            elif image_mode.startswith("unrelated:"):
+                shown = f"unrelated_images/{rng_for(seed, task.id, variant.name, record.key).choice(pool).name}"
                 image_path = tree.path(shown)
-            except DataError as exc:
-                problem = exc
-        if image_path is not None:
-            shown = tree.display(image_path)
-            try:
-                check_image(image_path)
-            except DataError as exc:
-                problem = DataError(exc.message, path=shown)
+            if image_path is not None:
+                shown = tree.display(image_path)
+                try:
+                    check_image(image_path)
+                except DataError as exc:
+                    raise DataError(exc.message, path=shown) from None
+        except DataError as exc:  # this row only
+            problem = exc
         meta = dict(record.meta)
         meta["fields"] = dict(record.fields)
         if record.group is not None:

@@ -491,6 +491,9 @@ def _t6_score(m: VariantMetrics) -> float:
     return 100 * mean(m.subsets("confusion", "accuracy").values())
 
 
+#: the five kinds of ``query_d_confusion.json`` (spec: ``extra.subset`` = ``kind``); the score is their macro mean
+T6_KINDS = ("semantic", "contrast", "painting", "mirror", "dislocation")
+
 T6 = Task(
     info=TASK_BY_ID["T.6"],
     variants=(
@@ -501,6 +504,7 @@ T6 = Task(
                 image_dir="truthfulness/misleading_images",
                 target=yes_no_truth,
                 subset="kind",
+                subsets=T6_KINDS,
             ),
             CONFUSION_PROMPT,
             YesNo(),
