@@ -147,7 +147,7 @@ def data_check(
             for line in result.problems:
                 console.print(f"  {result.task}: {line}", highlight=False, markup=False)
         for line in result.warnings:
-            console.print(f"  {result.task}: warning: {line}", highlight=False, markup=False)
+            console.print(f"  {result.task}: warning: {line}", highlight=False, markup=False, soft_wrap=True)
     if bad:
         raise typer.Exit(1)
 

@@ -101,3 +101,10 @@ def test_spec_errors_never_show_credentials() -> None:
 def test_redact_spec(text: str, expected: str) -> None:
     assert redact_spec(text) == expected
     assert redact_spec(expected) == expected
+
+
+def test_anthropic_base_url_credentials_stay_out_of_the_spec(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-key")
+    model = load_model(f"anthropic:claude-x?base_url=http://u:{SECRET}@127.0.0.1:9")
+    assert model.spec == "anthropic:claude-x@http://127.0.0.1:9"
+    assert SECRET not in repr(model.describe()) and SECRET not in repr(model)

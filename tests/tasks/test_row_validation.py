@@ -91,3 +91,15 @@ def test_row_that_is_not_an_object(tmp_path: Path) -> None:
     _, failed, problems = _run_and_check(tmp_path)
     assert list(failed) == ["0007"]
     assert problems == (f"{QUERY} [0007]: record is not a JSON object",)
+
+
+def test_a_reader_tripping_over_a_file_fails_with_one_line(tmp_path: Path) -> None:
+    from multitrust.core.errors import DataError
+    from multitrust.tasks.spec import RecordSource
+
+    def reader(tree: DataTree):  # type: ignore[no-untyped-def]
+        yield from ()
+        raise KeyError("Number")
+
+    with pytest.raises(DataError, match=r"^fairness/x\.csv: malformed data \(KeyError: 'Number'\)$"):
+        list(RecordSource(("fairness/x.csv",), reader).read(DataTree(tmp_path)))

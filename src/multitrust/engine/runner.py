@@ -236,10 +236,13 @@ class Runner:
             await j.aclose()
 
     def _record_config(self, store: RunStore, out: Path, model: ChatModel, tree: DataTree) -> None:
-        manifest = tree.path("MANIFEST.json")
+        try:
+            manifest: Path | None = tree.path("MANIFEST.json")
+        except DataError:  # a manifest that points out of the data root is not read
+            manifest = None
         data_info = {
             "root": str(tree.root),
-            "manifest_sha256": sha256_hex(manifest.read_bytes()) if manifest.is_file() else None,
+            "manifest_sha256": sha256_hex(manifest.read_bytes()) if manifest and manifest.is_file() else None,
         }
         config = {
             "config": redacted_config(self.cfg),

@@ -77,10 +77,17 @@ class RecordSource:
     wants_options: bool = False
 
     def read(self, tree: DataTree, options: SourceOptions | None = None) -> Iterator[Record]:
-        if self.wants_options:
-            yield from self.reader(tree, options or SourceOptions())
-        else:
-            yield from self.reader(tree)
+        """The reader's records. A reader tripping over a malformed file in a way it did not foresee (a
+        ``KeyError`` on a missing key, a ``ValueError`` from ``int()``) still fails with one line naming the
+        file, never a traceback that stops the run."""
+        try:
+            if self.wants_options:
+                yield from self.reader(tree, options or SourceOptions())
+            else:
+                yield from self.reader(tree)
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+            where = self.files[0] if self.files else self.description
+            raise DataError(f"malformed data ({type(exc).__name__}: {exc})", path=where) from None
 
 
 def row_field(row: Mapping[str, Any], name: str, path: str, key: str) -> Any:
