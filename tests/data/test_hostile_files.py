@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import struct
+import warnings
 import zlib
 from pathlib import Path
 
@@ -111,3 +112,16 @@ def test_downscale_while_decoding(tmp_path: Path, loads: list[tuple[int, int]]) 
     assert max(w for w, _ in loads) <= 512  # decoded at 1/4 scale, never at 2048×1024
     small = open_downscaled(io.BytesIO((tmp_path / "big.jpg").read_bytes()), 4096)
     assert small.size == (2048, 1024)
+
+
+def test_large_legal_image_is_accepted_without_decoding(tmp_path: Path, loads: list[tuple[int, int]]) -> None:
+    """12000×12000 is over Pillow's warning threshold but under its bomb limit: legal, checked from its
+    structure (a full decode would allocate 432 MB), and no warning leaks to the console."""
+    bomb_png(tmp_path / "big.png", side=12000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check_image(tmp_path / "big.png")
+    assert loads == []
+    bomb_png(tmp_path / "bomb.png", side=20000)
+    with pytest.raises(DataError, match="image too large"):
+        check_image(tmp_path / "bomb.png")

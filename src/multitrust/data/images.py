@@ -2,9 +2,10 @@
 sample, with a message naming the file — never the run, and never by exhausting memory.
 
 Pillow refuses images over ``2 × Image.MAX_IMAGE_PIXELS`` (a decompression bomb) when it reads the header;
-that refusal is a per-sample error here. Images below that but large (``LARGE_PIXELS``) are checked
-without decoding every pixel: JPEG decodes at a reduced scale (``draft``), other formats are verified
-structurally (chunk checksums), so a 12000×12000 image costs megabytes, not half a gigabyte.
+that refusal is a per-sample error here. Images below that are legal (Pillow's mere warning above
+``MAX_IMAGE_PIXELS`` is silenced), and large ones (``LARGE_PIXELS``) are checked without decoding every
+pixel: JPEG decodes at a reduced scale (``draft``), other formats are verified structurally (chunk
+checksums), so checking a 12000×12000 image costs megabytes, not half a gigabyte.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ _DECODE_ERRORS = (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFE
 
 
 def _problem(exc: BaseException) -> str:
-    if isinstance(exc, Image.DecompressionBombError | Image.DecompressionBombWarning):
+    if isinstance(exc, Image.DecompressionBombError):
         return f"image too large (decompression bomb: {exc})"
     return f"corrupt image ({type(exc).__name__})"
 
@@ -54,9 +55,9 @@ def check_image(path: str | Path) -> None:
     problem: str | None = None
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             problem = _decode_check(p)
-    except (*_DECODE_ERRORS, Image.DecompressionBombWarning) as exc:
+    except _DECODE_ERRORS as exc:
         problem = _problem(exc)
     with _lock:
         _checked[key] = problem
@@ -79,12 +80,22 @@ def _decode_check(p: Path) -> str | None:
     return None
 
 
+def image_size(fp: object) -> tuple[int, int]:
+    """(width, height) from the header alone; Pillow's warning for large legal images silenced."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        with Image.open(fp) as im:  # type: ignore[arg-type]
+            return im.size
+
+
 def open_downscaled(fp: object, max_side: int | None) -> Image.Image:
     """Open an image for sending, at most ``max_side`` pixels on its longer side. Formats whose decoder can
     scale while decoding (JPEG) are decoded at the smallest scale still at least ``max_side``, so a huge
     photo never exists in memory at full size; the rest is resized after decoding (LANCZOS, aspect kept).
     Decompression bombs raise :class:`PIL.Image.DecompressionBombError`."""
-    im = Image.open(fp)  # type: ignore[arg-type]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # legal, and about to be downscaled
+        im = Image.open(fp)  # type: ignore[arg-type]
     if max_side is None or max(im.size) <= max_side:
         return im
     w, h = im.size
