@@ -16,6 +16,7 @@ import pytest
 from tests.tasks.handmade import t6_tree
 
 from multitrust import api
+from multitrust.core.errors import StoreError
 from multitrust.engine.config import RunConfig
 from multitrust.engine.store import LOCK_FILE, RunLock, RunStore
 from multitrust.testing.server import start_server
@@ -101,3 +102,27 @@ def test_killed_invocation_is_marked_on_resume(tmp_path: Path) -> None:
     api.run(cfg)
     with RunStore.open_existing(out) as store:
         assert [i["status"] for i in store.invocations()] == ["finished", "killed", "finished"]
+
+
+def test_exclusive_file_fallback_takes_over_only_dead_holders(tmp_path: Path) -> None:
+    """Where flock is unavailable the lock file is created exclusively; a record naming a dead process on
+    this host is stale and taken over, a live one is not."""
+    import json
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait(timeout=30)
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        lock_file = tmp_path / LOCK_FILE
+        record = {"host": socket.gethostname(), "command": "run", "since": 0}
+        lock_file.write_text(json.dumps({**record, "pid": live.pid}))
+        with pytest.raises(StoreError, match=rf"is in use by multitrust run \(pid {live.pid} on "):
+            RunLock(tmp_path, "score")._acquire_exclusive_file()
+        lock_file.write_text(json.dumps({**record, "pid": dead.pid}))
+        lock = RunLock(tmp_path, "score")._acquire_exclusive_file()
+        assert json.loads(lock_file.read_text())["pid"] == os.getpid()
+        lock.release()
+        assert not lock_file.exists()
+    finally:
+        live.kill()
+        live.wait(timeout=10)
