@@ -108,3 +108,12 @@ def test_anthropic_base_url_credentials_stay_out_of_the_spec(monkeypatch: pytest
     model = load_model(f"anthropic:claude-x?base_url=http://u:{SECRET}@127.0.0.1:9")
     assert model.spec == "anthropic:claude-x@http://127.0.0.1:9"
     assert SECRET not in repr(model.describe()) and SECRET not in repr(model)
+
+
+def test_replica_urls_with_credentials_stay_out_of_names_and_specs() -> None:
+    model = load_model(f"openai-compat:http://a:{SECRET}@127.0.0.1:9/v1,http://b:{SECRET}@127.0.0.1:10/v1@m")
+    assert model.spec == "openai-compat:http://127.0.0.1:9/v1@m"
+    assert SECRET not in repr(model.describe())
+    with pytest.raises(SpecError) as err:
+        parse_model_spec(f"openai-compat:http://a:{SECRET}@h/v1,ftp://b:{SECRET}@h/v1@m").base_urls  # noqa: B018
+    assert SECRET not in str(err.value)

@@ -56,7 +56,7 @@ class ModelSpec:
             urls += [ln.strip().rstrip("/") for ln in lines if ln.strip() and not ln.strip().startswith("#")]
         for url in urls:
             if not url.startswith(("http://", "https://")):
-                raise SpecError(f"bad replica base URL {url!r}: must start with http:// or https://")
+                raise SpecError(f"bad replica base URL {redact_url(url)!r}: must start with http:// or https://")
         return list(dict.fromkeys(urls))
 
     @property
