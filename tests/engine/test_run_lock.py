@@ -126,3 +126,20 @@ def test_exclusive_file_fallback_takes_over_only_dead_holders(tmp_path: Path) ->
     finally:
         live.kill()
         live.wait(timeout=10)
+
+
+def test_merge_takes_the_lock_and_keeps_attempts_as_sent(tmp_path: Path) -> None:
+    from multitrust.engine.merge import merge_runs
+
+    data, shard, out = tmp_path / "data", tmp_path / "shard", tmp_path / "merged"
+    t6_tree(data)
+    api.run(RunConfig(model="scripted:yes", tasks=["T.6"], data=str(data), out=str(shard)))
+    with RunStore.in_dir(shard) as store:
+        store.note_attempt("lost-in-flight")  # sent, never answered: the process was killed
+        assert store.generation_counts()["sent"] == 11
+    with RunLock(out, "run"), pytest.raises(StoreError, match="is in use by multitrust run"):
+        merge_runs([shard], out)
+    merge_runs([shard], out)
+    merge_runs([shard], out)  # merging again counts nothing twice
+    with RunStore.open_existing(out) as store:
+        assert store.generation_counts()["sent"] == 11

@@ -117,3 +117,13 @@ def test_replica_urls_with_credentials_stay_out_of_names_and_specs() -> None:
     with pytest.raises(SpecError) as err:
         parse_model_spec(f"openai-compat:http://a:{SECRET}@h/v1,ftp://b:{SECRET}@h/v1@m").base_urls  # noqa: B018
     assert SECRET not in str(err.value)
+
+
+def test_sweep_directory_names_and_records_carry_no_credentials() -> None:
+    from multitrust.core.redact import redact_tree
+    from multitrust.engine.sweep import slug
+
+    with_secret = slug(f"openai-compat:http://u:{SECRET}@127.0.0.1:9/v1@m")
+    assert SECRET not in with_secret and with_secret == slug("openai-compat:http://127.0.0.1:9/v1@m")
+    record = redact_tree({"models": [f"openai-compat:http://u:{SECRET}@h/v1@m"], "seeds": [0, 1]})
+    assert record == {"models": ["openai-compat:http://h/v1@m"], "seeds": [0, 1]}

@@ -50,5 +50,16 @@ def redact_url(url: str | None) -> str | None:
     return redact_spec(urlunsplit(parts))
 
 
+def redact_tree(value: object) -> object:
+    """:func:`redact_spec` applied to every string in nested lists and dicts (a sweep file, a config)."""
+    if isinstance(value, str):
+        return redact_spec(value)
+    if isinstance(value, dict):
+        return {k: redact_tree(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact_tree(v) for v in value]
+    return value
+
+
 def has_credentials(text: str | None) -> bool:
     return bool(text) and redact_spec(text) != text
