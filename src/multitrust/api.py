@@ -13,7 +13,7 @@ from multitrust.engine.config import RunConfig
 from multitrust.engine.progress import ProgressSink
 from multitrust.engine.runner import Runner, RunSummary, load_judges, record_scoring
 from multitrust.engine.scorer import ScoreStats, score_tasks
-from multitrust.engine.store import RunStore
+from multitrust.engine.store import RunLock, RunStore
 from multitrust.report.run_report import RunResults, build_report
 from multitrust.scoring.base import EvalContext, Fidelity
 
@@ -41,7 +41,8 @@ def score(
 
 
 async def _score(run_dir, fidelity, refusal_list, judge, task_judges, progress, concurrency) -> ScoreStats:  # type: ignore[no-untyped-def]
-    with RunStore.open_existing(run_dir) as store:
+    RunStore.require_run_dir(run_dir)  # "not a run directory" before a lock file is created there
+    with RunLock(run_dir, "score"), RunStore.open_existing(run_dir) as store:
         config = (store.get_meta("config") or {}).get("config", {})
         last = store.get_meta("scoring") or {}
         judge_spec = judge if judge is not None else last.get("judge", config.get("judge"))
@@ -111,7 +112,7 @@ def load_results(run_dir: str | Path) -> RunResults:
             fidelity=str((store.get_meta("scoring") or cfg).get("fidelity", "fixed")),
             data=meta.get("data", {}),
             scores=scores,
-            calls_made=counts["answered"] + counts["failed"],
+            calls_made=counts["sent"],  # as the server saw them: retries and calls lost to a kill included
             calls_reused=(runs_only[-1]["calls_reused"] or 0) if runs_only else 0,
             call_errors=counts["failed"],
             calls_from_other_runs=counts["shared"],

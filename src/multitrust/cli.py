@@ -146,6 +146,8 @@ def data_check(
             console.print(f"[red]problems[/] {result.task}: {len(result.problems)}")
             for line in result.problems:
                 console.print(f"  {result.task}: {line}", highlight=False, markup=False)
+        for line in result.warnings:
+            console.print(f"  {result.task}: warning: {line}", highlight=False, markup=False, soft_wrap=True)
     if bad:
         raise typer.Exit(1)
 

@@ -373,16 +373,16 @@ def test_builtin_refuse_and_comply(fair_tree: Path, tmp_path: Path, fidelity: st
 
 
 def test_builtin_full_run_counts(fair_tree: Path, tmp_path: Path) -> None:
-    """Sample counts of the built-in tree (fixed): F.1 6, F.3 9+27 per mode, F.4 6, F.5 8, F.6 9 (one row
-    has no age flag and is skipped), F.7 8 plain + 8 force per mode."""
+    """Sample counts of the built-in tree (fixed): F.1 6, F.3 9+27 per mode, F.4 6, F.5 8, F.6 10 (every row
+    has one flag per attribute, none skipped), F.7 8 plain + 8 force per mode."""
     cfg = RunConfig(model="scripted:no", tasks=FAIRNESS, data=str(fair_tree), out=str(tmp_path / "run"))
     scores = api.run(cfg).scores
     counts = {t: {v: r.n_samples for v, r in scores[t].variants.items()} for t in FAIRNESS}
     assert counts["F.1"] == {"generation": 6}
     assert counts["F.3"]["classification-image"] == 9 and counts["F.3"]["topic-text"] == 27
     assert set(counts["F.4"].values()) == {6} and counts["F.5"] == {"preference": 8}
-    assert counts["F.6"] == {"no-description": 9, "with-description": 9}
-    assert scores["F.6"].variants["no-description"].metrics["skipped_rows"] == 1
+    assert counts["F.6"] == {"no-description": 10, "with-description": 10}
+    assert scores["F.6"].variants["no-description"].metrics["skipped_rows"] == 0
     assert set(counts["F.7"].values()) == {8}
     assert scores["F.1"].score == 100.0  # "No. That is not …" has no stereotype cue
 

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from multitrust import api
-from multitrust.core.errors import DataError
 from multitrust.core.types import Message, Sample
 from multitrust.data.builtin import build_tree
 from multitrust.data.tree import DataTree
@@ -84,13 +83,17 @@ def test_t1_grounding_records_carry_image_size(tree: Path) -> None:
     assert [r.target for r in records] == ["[0.1, 0.1, 0.5, 0.5]", "[0.5, 0.5, 0.9, 0.9]"]
 
 
-def test_t1_malformed_box_is_a_data_error(tree: Path) -> None:
+def test_t1_malformed_box_is_a_row_error(tree: Path) -> None:
+    """A malformed box fails its own row (one line naming file and row), not the whole file."""
     q = tree / "truthfulness/query_basic/query_g_grounding.json"
     rows = json.loads(q.read_text())
     rows[1]["truth"] = "[0.5, 0.5, 0.9]"
     q.write_text(json.dumps(rows))
-    with pytest.raises(DataError, match=r"query_g_grounding\.json"):
-        list(T1.variant("grounding").source.read(DataTree(tree)))
+    records = list(T1.variant("grounding").source.read(DataTree(tree)))
+    assert [r.key for r in records if r.error] == ["0001"]
+    assert records[1].error is not None and records[1].error.startswith(
+        "truthfulness/query_basic/query_g_grounding.json [0001]: bad record (ValueError: grounding truth"
+    )
 
 
 def test_t1_grounding_judge_prompt_gets_image_size() -> None:

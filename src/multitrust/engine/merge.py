@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from multitrust.core.errors import StoreError
-from multitrust.engine.store import STORE_FILE, RunStore
+from multitrust.engine.store import STORE_FILE, RunLock, RunStore
 
 #: the settings that must agree between merged stores (see :func:`run_settings`)
 _CHECKS = ("identity", "fidelity", "data manifest")
@@ -84,7 +84,7 @@ def merge_runs(sources: Sequence[str | Path], out: str | Path, *, keep: str | Pa
                     )
     out.mkdir(parents=True, exist_ok=True)
     result = MergeResult(out, [str(p) for p in paths], kept_settings_of=base if keep is not None else None)
-    with RunStore.in_dir(out) as target:
+    with RunLock(out, "merge"), RunStore.in_dir(out) as target:
         _, config, scoring = settings[base]
         target.set_meta("identity", reference["identity"])
         if config is not None:
@@ -118,6 +118,11 @@ def _merge_one(db: sqlite3.Connection, source: Path, result: MergeResult) -> Non
                 f"ON CONFLICT(request_hash) DO UPDATE SET {sets} WHERE main.generations.error IS NOT NULL"
             )
             result.generations_replaced += max(cur.rowcount, 0)
+            if _columns(db, "src", "sent"):  # attempts as the servers saw them (max: merging twice is a no-op)
+                db.execute(
+                    "INSERT INTO main.sent SELECT request_hash, attempts FROM src.sent WHERE true "
+                    "ON CONFLICT(request_hash) DO UPDATE SET attempts = max(main.sent.attempts, excluded.attempts)"
+                )
             main_inv = _columns(db, "main", "invocations")
             inv = [c for c in _columns(db, "src", "invocations") if c != "id" and c in main_inv]
             if inv:

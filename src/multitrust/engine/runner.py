@@ -15,6 +15,7 @@ from pathlib import Path
 from multitrust import __version__
 from multitrust.core.errors import DataError, ModelCallError, StoreError
 from multitrust.core.hashing import sha256_hex
+from multitrust.core.redact import redact_spec
 from multitrust.core.types import Generation, Request, Sample, TaskScore
 from multitrust.data.locate import cache_root, resolve_data
 from multitrust.data.tree import DataTree
@@ -22,7 +23,7 @@ from multitrust.engine.config import RunConfig
 from multitrust.engine.progress import NullProgress, ProgressSink
 from multitrust.engine.scorer import score_tasks
 from multitrust.engine.shared_cache import FILE_NAME, SharedCache, shareable
-from multitrust.engine.store import RunStore
+from multitrust.engine.store import RunLock, RunStore
 from multitrust.models.base import ChatModel
 from multitrust.models.spec import load_model, parse_model_spec
 from multitrust.scoring.base import EvalContext
@@ -75,12 +76,28 @@ def load_judges(
 def record_scoring(
     store: RunStore, fidelity: str, refusal_list: str | None, judge: str | None, task_judges: dict[str, str]
 ) -> None:
-    """Remember how the run was last scored (spec strings as given, options included: they name env vars,
-    never secrets), so ``multitrust score`` without options re-scores the same way."""
+    """Remember how the run was last scored (spec strings as given, options included: they name env vars),
+    so ``multitrust score`` without options re-scores the same way. Credentials typed into a judge spec are
+    redacted: such a judge has to be named again to re-score."""
     store.set_meta(
         "scoring",
-        {"fidelity": fidelity, "refusal_list": refusal_list, "judge": judge, "task_judges": dict(task_judges)},
+        {
+            "fidelity": fidelity,
+            "refusal_list": refusal_list,
+            "judge": redact_spec(judge),
+            "task_judges": {t: redact_spec(s) for t, s in task_judges.items()},
+        },
     )
+
+
+def redacted_config(cfg: RunConfig) -> dict[str, object]:
+    """The run configuration as recorded (store, config.json, reports): model and judge specs without
+    credentials."""
+    dump = cfg.model_dump()
+    dump["model"] = redact_spec(cfg.model)
+    dump["judge"] = redact_spec(cfg.judge)
+    dump["task_judges"] = {t: redact_spec(s) for t, s in cfg.task_judges.items()}
+    return dump
 
 
 def check_compatible(store: RunStore, cfg: RunConfig, model_spec: str) -> None:
@@ -147,7 +164,14 @@ class Runner:
         judge, task_judges = load_judges(cfg.judge, cfg.task_judges, seed=cfg.seed, given=self.judge)
         model = self.model or load_model(spec, seed=cfg.seed)
         out.mkdir(parents=True, exist_ok=True)
-        store = RunStore.in_dir(out)
+        lock = RunLock(out, "run")
+        try:
+            lock.acquire()  # before the store is opened: a second process stops here, with the holder's name
+            store = RunStore.in_dir(out)
+        except BaseException:
+            lock.release()
+            await self._close_models(model, judge, task_judges)
+            raise
         summary = RunSummary(out, model.spec, {})
         inv = 0
         status = "failed"
@@ -198,22 +222,30 @@ class Runner:
                     call_errors=summary.call_errors,
                 )
             store.close()
-            if self.model is None:
-                await model.aclose()
-            owned = [x for x in (judge, *task_judges.values()) if x is not None and x is not self.judge]
-            for j in {id(x): x for x in owned}.values():
-                await j.aclose()
+            lock.release()
+            await self._close_models(model, judge, task_judges)
             summary.wall_s = time.perf_counter() - started
         return summary
 
+    async def _close_models(self, model: ChatModel, judge: ChatModel | None, task_judges: dict[str, ChatModel]) -> None:
+        """Close the adapters this runner created (not the ones it was given)."""
+        if self.model is None:
+            await model.aclose()
+        owned = [x for x in (judge, *task_judges.values()) if x is not None and x is not self.judge]
+        for j in {id(x): x for x in owned}.values():
+            await j.aclose()
+
     def _record_config(self, store: RunStore, out: Path, model: ChatModel, tree: DataTree) -> None:
-        manifest = tree.path("MANIFEST.json")
+        try:
+            manifest: Path | None = tree.path("MANIFEST.json")
+        except DataError:  # a manifest that points out of the data root is not read
+            manifest = None
         data_info = {
             "root": str(tree.root),
-            "manifest_sha256": sha256_hex(manifest.read_bytes()) if manifest.is_file() else None,
+            "manifest_sha256": sha256_hex(manifest.read_bytes()) if manifest and manifest.is_file() else None,
         }
         config = {
-            "config": self.cfg.model_dump(),
+            "config": redacted_config(self.cfg),
             "model": model.describe(),
             "data": data_info,
             "multitrust_version": __version__,
@@ -273,7 +305,12 @@ class Runner:
         self._task_of = {}
         self._shared = SharedCache(cache_root() / FILE_NAME) if self.cfg.shared_cache else None
         self._first_sent, self._last_done = float("inf"), 0.0
-        model.on_retry = lambda request, attempt, reason: self.progress.retry(self._task_of.get(request.hash, ""))
+
+        def on_retry(request: Request, attempt: int, reason: str) -> None:
+            store.note_attempt(request.hash)  # the retry is about to be sent
+            self.progress.retry(self._task_of.get(request.hash, ""))
+
+        model.on_retry = on_retry
         planner = asyncio.create_task(self._plan(store, tree, model, summary, queue, concurrency))
         workers = [asyncio.create_task(self._worker(store, model, queue, summary)) for _ in range(concurrency)]
         try:
@@ -291,6 +328,7 @@ class Runner:
         while (item := await queue.get()) is not None:
             t0 = time.perf_counter()
             self._first_sent = min(self._first_sent, t0)
+            store.note_attempt(item.request.hash)
             try:
                 reply = await model.generate(item.request)
                 gen = Generation(

@@ -4,7 +4,11 @@ flight, and running the same command again skips every finished request by its h
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
+import os
+import socket
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -26,6 +30,7 @@ from multitrust.core.types import (
 
 SCHEMA_VERSION = 1
 STORE_FILE = "run.sqlite"
+LOCK_FILE = "run.lock"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS run (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -44,6 +49,7 @@ CREATE TABLE IF NOT EXISTS judgements (
 CREATE INDEX IF NOT EXISTS judgements_sample ON judgements(sample_id);
 CREATE TABLE IF NOT EXISTS scores (
     task TEXT PRIMARY KEY, score REAL, detail TEXT NOT NULL, updated_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS sent (request_hash TEXT PRIMARY KEY, attempts INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS invocations (
     id INTEGER PRIMARY KEY AUTOINCREMENT, command TEXT NOT NULL, started_at REAL NOT NULL,
     finished_at REAL, status TEXT, calls_made INTEGER DEFAULT 0, calls_reused INTEGER DEFAULT 0,
@@ -58,6 +64,112 @@ def select_in(db: sqlite3.Connection, query: str, keys: Iterable[str], chunk: in
     for i in range(0, len(wanted), chunk):
         part = wanted[i : i + chunk]
         yield from db.execute(query.format(marks=",".join("?" * len(part))), part)
+
+
+class RunLock:
+    """An exclusive lock on a run directory for the commands that write it (``run``, ``score``), so two
+    processes never send the same requests or interleave their writes.
+
+    ``run.lock`` holds the holder's pid, host, command and start time (for the message the second process
+    prints). The lock itself is an ``flock`` on that file, which the kernel drops when the holder dies, so
+    a lock left by a killed process is taken over without any guesswork. Where ``flock`` is unavailable
+    (Windows, some network filesystems) the file is created exclusively instead, and a file naming a dead
+    process on this host is taken over.
+    """
+
+    def __init__(self, run_dir: str | Path, command: str) -> None:
+        self.run_dir = Path(run_dir)
+        self.path = self.run_dir / LOCK_FILE
+        self.command = command
+        self._fd: int | None = None
+        self._exclusive = False  # the exclusive-file fallback (no flock): release removes the file
+
+    def _record(self) -> bytes:
+        info = {"pid": os.getpid(), "host": socket.gethostname(), "command": self.command, "since": time.time()}
+        return json.dumps(info).encode()
+
+    def _busy(self) -> StoreError:
+        holder: dict[str, Any] = {}
+        for _ in range(50):  # the holder writes its record right after locking: give it a moment
+            try:
+                holder = json.loads(self.path.read_bytes() or b"{}")
+            except (OSError, ValueError):
+                holder = {}
+            if holder:
+                break
+            time.sleep(0.01)
+        who = (
+            f"multitrust {holder.get('command', '?')} (pid {holder.get('pid', '?')} on {holder.get('host', '?')})"
+            if holder
+            else "another process"
+        )
+        return StoreError(f"{self.run_dir} is in use by {who}; wait for it to finish or use another run directory")
+
+    def acquire(self) -> RunLock:
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows
+            return self._acquire_exclusive_file()
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(fd)
+            if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise self._busy() from None
+            return self._acquire_exclusive_file()  # filesystem without flock
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, self._record(), 0)
+        self._fd = fd
+        return self
+
+    def _acquire_exclusive_file(self) -> RunLock:
+        for _ in range(2):
+            try:
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+            except FileExistsError:
+                if not self._stale():
+                    raise self._busy() from None
+                self.path.unlink(missing_ok=True)
+                continue
+            os.write(fd, self._record())
+            self._fd = fd
+            self._exclusive = True
+            return self
+        raise self._busy()
+
+    def _stale(self) -> bool:
+        try:
+            holder = json.loads(self.path.read_bytes() or b"{}")
+            pid, host = int(holder["pid"]), str(holder["host"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return False
+        if host != socket.gethostname():
+            return False
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except OSError:
+            return False
+        return False
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        fd, self._fd = self._fd, None
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, 0)  # before unlocking: the next holder writes its own record
+        if self._exclusive:
+            self.path.unlink(missing_ok=True)
+        os.close(fd)
+
+    def __enter__(self) -> RunLock:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
 
 
 def _dumps(value: Any) -> str:
@@ -103,12 +215,17 @@ class RunStore:
     def in_dir(cls, run_dir: str | Path) -> RunStore:
         return cls(Path(run_dir) / STORE_FILE)
 
-    @classmethod
-    def open_existing(cls, run_dir: str | Path) -> RunStore:
+    @staticmethod
+    def require_run_dir(run_dir: str | Path) -> Path:
+        """The store file of an existing run directory, or :class:`StoreError` (without opening anything)."""
         p = Path(run_dir) / STORE_FILE
         if not p.is_file():
             raise StoreError(f"{run_dir}: not a run directory (no {STORE_FILE})")
-        return cls(p)
+        return p
+
+    @classmethod
+    def open_existing(cls, run_dir: str | Path) -> RunStore:
+        return cls(cls.require_run_dir(run_dir))
 
     def close(self) -> None:
         self.db.close()
@@ -213,14 +330,34 @@ class RunStore:
             out[row[0]] = Generation(row[0], row[1], row[2], row[3], _loads(row[4]), row[5] or 0.0, row[6] or 1, row[7])
         return out
 
+    def note_attempt(self, request_hash: str) -> None:
+        """Count one attempt at sending ``request_hash``, committed *before* it is sent: a process killed
+        while requests are in flight has still counted every call the server saw."""
+        self.db.execute(
+            "INSERT INTO sent VALUES (?, 1) ON CONFLICT(request_hash) DO UPDATE SET attempts = attempts + 1",
+            (request_hash,),
+        )
+
     def generation_counts(self) -> dict[str, int]:
-        """Requests answered (or finally failed) in this store, and HTTP attempts including retries.
+        """Requests answered (or finally failed) in this store, HTTP attempts including retries, and
+        ``sent``: attempts as the server saw them (noted before each send, so also those of requests in
+        flight when a process was killed; generations stored before attempts were noted count theirs).
         Counted from the rows themselves, so a killed invocation's calls are counted too."""
         ok, failed, attempts, shared = self.db.execute(
             "SELECT coalesce(sum(error IS NULL AND attempts > 0), 0), coalesce(sum(error IS NOT NULL), 0), "
             "coalesce(sum(attempts), 0), coalesce(sum(error IS NULL AND attempts = 0), 0) FROM generations"
         ).fetchone()
-        return {"answered": int(ok), "failed": int(failed), "attempts": int(attempts), "shared": int(shared)}
+        (sent,) = self.db.execute(
+            "SELECT (SELECT coalesce(sum(attempts), 0) FROM sent) + (SELECT coalesce(sum(attempts), 0) "
+            "FROM generations WHERE request_hash NOT IN (SELECT request_hash FROM sent))"
+        ).fetchone()
+        return {
+            "answered": int(ok),
+            "failed": int(failed),
+            "attempts": int(attempts),
+            "shared": int(shared),
+            "sent": int(sent),
+        }
 
     # ------------------------------------------------------------------ judgements
     def judgements(self, keys: Iterable[str]) -> dict[str, Judgement]:
@@ -322,6 +459,9 @@ class RunStore:
 
     # ------------------------------------------------------------------ invocations
     def begin_invocation(self, command: str) -> int:
+        """Record a new invocation. Called with the run directory's :class:`RunLock` held, so any other
+        invocation still marked "running" belongs to a process that was killed: it is marked ``killed``."""
+        self.db.execute("UPDATE invocations SET status='killed' WHERE status='running'")
         cur = self.db.execute(
             "INSERT INTO invocations(command, started_at, status) VALUES (?,?,?)",
             (command, time.time(), "running"),

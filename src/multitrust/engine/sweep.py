@@ -23,6 +23,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from multitrust.core.errors import DataError, SpecError
+from multitrust.core.redact import redact_spec, redact_tree
 from multitrust.scoring.base import Fidelity
 
 SWEEP_RECORD = "sweep.json"
@@ -110,7 +111,9 @@ def load_sweep(path: str | Path) -> tuple[SweepConfig, dict[str, Any]]:
 
 
 def slug(spec: str) -> str:
-    """A directory name for a model spec: readable, filesystem-safe, unique (a short hash of the spec)."""
+    """A directory name for a model spec: readable, filesystem-safe, unique (a short hash of the spec).
+    Credentials typed into the spec never reach the name (nor its hash)."""
+    spec = str(redact_spec(spec))
     text = re.sub(r"[^A-Za-z0-9._-]+", "-", spec.split("?", 1)[0]).strip("-.")[:60] or "model"
     return f"{text}-{hashlib.sha256(spec.encode()).hexdigest()[:8]}"
 
@@ -220,7 +223,7 @@ def run_sweep(path: str | Path, *, executor: Executor | None = None) -> dict[str
     root = Path(config.out)
     root.mkdir(parents=True, exist_ok=True)
     shards = plan_shards(config)
-    record = {"sweep": raw, "shards": [s.id for s in shards]}
+    record = {"sweep": redact_tree(raw), "shards": [s.id for s in shards]}
     (root / SWEEP_RECORD).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     results = (executor or local_executor)(shards)
     dirs = finish_runs(config, shards)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from multitrust.core.errors import SpecError
+from multitrust.core.redact import redact_url
 from multitrust.models.base import ChatModel
 from multitrust.models.spec import KINDS, ModelSpec, _typed_options
 
@@ -160,7 +161,7 @@ def build_anthropic(spec: ModelSpec, *, seed: int = 0) -> ChatModel:
         hint = "" if key_env != "ANTHROPIC_API_KEY" else " (or name another variable with ?api_key_env=)"
         raise SpecError(f"model anthropic:{spec.target}: set {key_env}{hint}")
     base_url = opts.pop("base_url", None)
-    canonical = f"anthropic:{spec.target}" if base_url is None else f"anthropic:{spec.target}@{base_url}"
+    canonical = f"anthropic:{spec.target}" if base_url is None else f"anthropic:{spec.target}@{redact_url(base_url)}"
     model = AnthropicChatModel(spec.target, spec=canonical, api_key=api_key, base_url=base_url, **opts)  # type: ignore[arg-type]
     return _set_concurrency(model, concurrency)
 

@@ -120,21 +120,15 @@ def _clamp(seconds: float, cap: float) -> float | None:
 def encode_data_url(image: ImageRef, max_side: int | None) -> str:
     """A data URL for one image; downscaled (LANCZOS, aspect kept, re-encoded PNG) when larger than
     ``max_side``. Runs in a worker thread: decoding and resizing can take tens of milliseconds."""
+    if max_side is not None:
+        from multitrust.data.images import image_size, open_downscaled
+
+        if max(image_size(image.path)) > max_side:  # decoded at reduced scale where the format allows (JPEG)
+            out = io.BytesIO()
+            open_downscaled(image.path, max_side).save(out, format="PNG")
+            return f"data:image/png;base64,{base64.b64encode(out.getvalue()).decode('ascii')}"
     data = image.read_bytes()
     mime = image.mime
-    if max_side is not None:
-        from PIL import Image
-
-        with Image.open(io.BytesIO(data)) as im:
-            w, h = im.size
-            if max(w, h) > max_side:
-                scale = max_side / max(w, h)
-                size = (max(1, round(w * scale)), max(1, round(h * scale)))
-                if im.mode not in ("L", "LA", "RGB", "RGBA"):
-                    im = im.convert("RGBA" if "transparency" in im.info or "A" in im.mode else "RGB")
-                out = io.BytesIO()
-                im.resize(size, Image.Resampling.LANCZOS).save(out, format="PNG")
-                data, mime = out.getvalue(), "image/png"
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 

@@ -2,7 +2,9 @@
 
 Examples: ``openai:gpt-4o``, ``openai-compat:http://127.0.0.1:8000/v1@my-model?api_key_env=VLLM_KEY``,
 ``scripted:refuse``, ``scripted:replay:answers.jsonl``. Options never enter the canonical spec (they
-don't change answers), and secrets are only ever named (``api_key_env``), never written in a spec.
+don't change answers), and secrets are only ever named (``api_key_env``). Credentials typed into a spec
+anyway (``http://user:SECRET@host``, ``?api_key=SECRET``) reach only the adapter: the canonical spec and
+every message carry :func:`~multitrust.core.redact.redact_spec`'s version.
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from multitrust.core.errors import SpecError
+from multitrust.core.redact import redact_spec, redact_url
 from multitrust.models.base import ChatModel
 
 KINDS: dict[str, str] = {
@@ -53,28 +56,30 @@ class ModelSpec:
             urls += [ln.strip().rstrip("/") for ln in lines if ln.strip() and not ln.strip().startswith("#")]
         for url in urls:
             if not url.startswith(("http://", "https://")):
-                raise SpecError(f"bad replica base URL {url!r}: must start with http:// or https://")
+                raise SpecError(f"bad replica base URL {redact_url(url)!r}: must start with http:// or https://")
         return list(dict.fromkeys(urls))
 
     @property
     def canonical(self) -> str:
-        """The spec without options: what identifies the answers (goes into request hashes). Replicas of one
-        model serve the same answers, so only the first base URL names them: adding replicas keeps a run
-        resumable, and which replica answered never changes a hash."""
+        """The spec without options and credentials: what identifies the answers (goes into request hashes,
+        the run store and reports). Replicas of one model serve the same answers, so only the first base URL
+        names them: adding replicas keeps a run resumable, and which replica answered never changes a hash.
+        ``base_url`` keeps any credentials for the adapter to connect with."""
         if self.kind == "openai-compat":
             first = (self.base_url or "").split(",")[0].strip().rstrip("/")
-            return f"{self.kind}:{first}@{self.target}"
-        return f"{self.kind}:{self.target}"
+            return f"{self.kind}:{redact_url(first)}@{self.target}"
+        return str(redact_spec(f"{self.kind}:{self.target}"))
 
 
 def parse_model_spec(text: str) -> ModelSpec:
     """Parse a spec string; raise :class:`SpecError` with one line naming the problem."""
     raw = text.strip()
+    shown = redact_spec(raw)
     kind, sep, rest = raw.partition(":")
     if not sep or not rest:
-        raise SpecError(f"bad model spec {raw!r}: expected KIND:NAME, KIND one of {', '.join(known_kinds())}")
+        raise SpecError(f"bad model spec {shown!r}: expected KIND:NAME, KIND one of {', '.join(known_kinds())}")
     if kind not in known_kinds():
-        raise SpecError(f"bad model spec {raw!r}: unknown kind {kind!r} (known: {', '.join(known_kinds())})")
+        raise SpecError(f"bad model spec {shown!r}: unknown kind {kind!r} (known: {', '.join(known_kinds())})")
     options: dict[str, str] = {}
     if "?" in rest and kind != "scripted":
         rest, _, query = rest.rpartition("?")
@@ -82,11 +87,22 @@ def parse_model_spec(text: str) -> ModelSpec:
     if kind == "openai-compat":
         url, at, model = rest.rpartition("@")
         if not at or not url or not model:
-            raise SpecError(f"bad model spec {raw!r}: expected openai-compat:<base_url>@<model>")
-        if not all(u.strip().startswith(("http://", "https://")) for u in url.split(",")):
-            raise SpecError(f"bad model spec {raw!r}: base URL must start with http:// or https://")
+            raise SpecError(f"bad model spec {shown!r}: expected openai-compat:<base_url>@<model>")
+        for one in url.split(","):
+            if not one.strip().startswith(("http://", "https://")):
+                raise SpecError(f"bad model spec {shown!r}: base URL must start with http:// or https://")
+            if not _valid_host(one.strip()):
+                raise SpecError(f"bad model spec {shown!r}: base URL has no valid host and port")
         return ModelSpec(kind, model, url.rstrip("/"), options)
     return ModelSpec(kind, rest, None, options)
+
+
+def _valid_host(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        return bool(parts.hostname) and (parts.port is None or parts.port > 0)
+    except ValueError:
+        return False
 
 
 def known_kinds() -> list[str]:

@@ -1,11 +1,14 @@
 """``multitrust data check``: what a data tree lacks for each task, one line per problem.
 
-It reads every task's record sources exactly as a run would (so the loaders, not a separate list of
-paths, define what is required) and checks each referenced image, without calling any model.
+It builds every variant's samples with the very function a run uses (:func:`build_samples`), without
+calling any model, so a tree passes the check exactly when a run would accept it: the same readers, row
+validation, data-root confinement and image checks. Warnings the loaders log (rows they skip) are
+reported too.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -13,7 +16,7 @@ from multitrust.core.errors import DataError
 from multitrust.data.images import check_image
 from multitrust.data.tree import DataTree
 from multitrust.tasks.registry import get_task
-from multitrust.tasks.spec import OWN_IMAGE, RecordSource, SourceOptions
+from multitrust.tasks.spec import OWN_IMAGE, build_samples
 
 
 @dataclass(frozen=True)
@@ -22,10 +25,20 @@ class TaskCheck:
     records: int
     images: int
     problems: tuple[str, ...]
+    warnings: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
 
 
 def check_tree(tree: DataTree, task_ids: Iterable[str], *, seed: int = 0) -> Iterator[TaskCheck]:
@@ -34,45 +47,44 @@ def check_tree(tree: DataTree, task_ids: Iterable[str], *, seed: int = 0) -> Ite
 
 
 def check_task(tree: DataTree, task_id: str, *, seed: int = 0) -> TaskCheck:
+    logger = logging.getLogger("multitrust")
+    collect = _Collect()
+    logger.addHandler(collect)
+    try:
+        return _check_task(tree, task_id, seed, collect)
+    finally:
+        logger.removeHandler(collect)
+
+
+def _check_task(tree: DataTree, task_id: str, seed: int, collect: _Collect) -> TaskCheck:
     task = get_task(task_id)
     problems: list[str] = []
-    sources: dict[int, RecordSource] = {}
-    with_images: set[int] = set()
+    records: set[tuple[int, str]] = set()
+    images: set[str] = set()
     kinds: set[str] = set()
     for variant in task.variants:
-        sources.setdefault(id(variant.source), variant.source)
         mode = variant.image_mode("fixed")
-        if mode == OWN_IMAGE:
-            with_images.add(id(variant.source))
-        elif mode.startswith("unrelated:"):
+        if mode.startswith("unrelated:"):
             kinds.add(mode.split(":", 1)[1])
-    records = 0
-    images: set[str] = set()
-    for key, source in sources.items():
-        for rel_image in _source_images(tree, source, problems, seed):
-            records += 1
-            if key in with_images and rel_image is not None and rel_image not in images:
-                images.add(rel_image)
-                _check_image(tree, rel_image, problems)
-    for kind in sorted(kinds):
         try:
-            for p in tree.unrelated_pool(kind):
-                _check_image(tree, tree.display(p), problems)
+            for build in build_samples(task, variant, tree, seed=seed):
+                records.add((id(variant.source), build.sample.record))
+                if mode == OWN_IMAGE and "image" in build.sample.meta:
+                    images.add(str(build.sample.meta["image"]))
+                if build.problem is not None:
+                    problems.append(str(build.problem))
         except DataError as exc:
             problems.append(str(exc))
-    return TaskCheck(task_id, records, len(images), tuple(dict.fromkeys(problems)))
-
-
-def _check_image(tree: DataTree, rel: str, problems: list[str]) -> None:
-    try:
-        check_image(tree.path(rel))
-    except DataError as exc:
-        problems.append(f"{rel}: {exc.message}")
-
-
-def _source_images(tree: DataTree, source: RecordSource, problems: list[str], seed: int) -> Iterator[str | None]:
-    try:
-        for record in source.read(tree, SourceOptions(seed=seed)):
-            yield record.image
-    except DataError as exc:
-        problems.append(str(exc))
+    for kind in sorted(kinds):  # every pool image, not only the ones this seed draws
+        try:
+            for p in tree.unrelated_pool(kind):
+                rel = f"unrelated_images/{p.name}"
+                try:
+                    check_image(tree.path(rel))
+                except DataError as exc:
+                    problems.append(f"{rel}: {exc.message}" if exc.path != rel else str(exc))
+        except DataError as exc:
+            problems.append(str(exc))
+    return TaskCheck(
+        task_id, len(records), len(images), tuple(dict.fromkeys(problems)), tuple(dict.fromkeys(collect.lines))
+    )

@@ -65,8 +65,7 @@ def read_rows(tree: DataTree, rel: str) -> list[dict[str, Any]]:
     """Annotation rows from a JSON list *or* JSON-lines file. The original picks the parser by suffix
     (``.jsonl`` → lines, else ``json.load``), but ``vispr/categorized/image_annotations.json`` is documented
     as JSON-lines despite its name (spec §6), so both shapes are accepted for every annotation file."""
-    path = tree.require(rel)
-    text = path.read_text(encoding="utf-8")
+    text = tree.read_text(rel)
     try:
         doc = json.loads(text)
     except json.JSONDecodeError:
@@ -251,7 +250,7 @@ CONFAIDE_PROMPT = "{prompt} Your answer must only be one of the numbers selected
 
 def _text_lines(tree: DataTree, rel: str) -> list[str]:
     """Stripped lines, trailing blank lines dropped (the original's ``load_txt``)."""
-    lines = [line.strip() for line in tree.require(rel).read_text(encoding="utf-8").splitlines()]
+    lines = [line.strip() for line in tree.read_text(rel).splitlines()]
     while lines and not lines[-1]:
         lines.pop()
     return lines
@@ -623,7 +622,14 @@ def enron_source(image_kind: str | None) -> RecordSource:
                     shuffled = list(infos)
                     rng_for(options.seed, "P.6", entry, pii_type, "allinfo").shuffle(shuffled)
                     image = str(typographic_image(tree, "".join(f"{n}: {v}\n\n" for n, v in shuffled)))
-                yield Record(key=key, fields={"prompt": prompt}, image=image, target=truth, meta={"subset": pii_type})
+                yield Record(
+                    key=key,
+                    fields={"prompt": prompt},
+                    image=image,
+                    target=truth,
+                    meta={"subset": pii_type},
+                    generated_image=True,
+                )
 
     return RecordSource((FIVE_SHOT,), reader, f"Enron five-shot contexts {FIVE_SHOT}", wants_options=True)
 

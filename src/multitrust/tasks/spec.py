@@ -8,7 +8,10 @@ live here so that declarations stay declarative.
 
 from __future__ import annotations
 
+import json
 import math
+import re
+import string
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +41,13 @@ class Record:
     #: records that belong together (T.3's three prompts of one question): ``--limit`` and the bootstrap
     #: pick or drop them as a unit. None = the record is its own group.
     group: str | None = None
+    #: the annotation field the image path came from (named in the error when that path is refused)
+    image_field: str | None = None
+    #: the image was rendered by the toolkit itself (P.6's typographic images in the cache), not read from
+    #: the data tree, so it is not confined to the data root
+    generated_image: bool = False
+    #: why this row is unusable (a missing or mistyped field): the row fails alone, the task goes on
+    error: str | None = None
 
     @property
     def unit(self) -> str:
@@ -67,10 +77,17 @@ class RecordSource:
     wants_options: bool = False
 
     def read(self, tree: DataTree, options: SourceOptions | None = None) -> Iterator[Record]:
-        if self.wants_options:
-            yield from self.reader(tree, options or SourceOptions())
-        else:
-            yield from self.reader(tree)
+        """The reader's records. A reader tripping over a malformed file in a way it did not foresee (a
+        ``KeyError`` on a missing key, a ``ValueError`` from ``int()``) still fails with one line naming the
+        file, never a traceback that stops the run."""
+        try:
+            if self.wants_options:
+                yield from self.reader(tree, options or SourceOptions())
+            else:
+                yield from self.reader(tree)
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+            where = self.files[0] if self.files else self.description
+            raise DataError(f"malformed data ({type(exc).__name__}: {exc})", path=where) from None
 
 
 def row_field(row: Mapping[str, Any], name: str, path: str, key: str) -> Any:
@@ -92,27 +109,67 @@ def _make_record(
     subset: str | None,
     fields: RowFn | None,
     meta: RowFn | None,
+    subsets: Sequence[str] | None = None,
 ) -> Record:
-    if callable(image):
-        image_rel = image(row)
-    elif image is not None:
-        name = str(row_field(row, image, path, key))
-        image_rel = f"{image_dir}/{name}" if image_dir else name
-    else:
-        image_rel = None
-    record_meta: dict[str, Any] = dict(meta(row)) if meta else {}
-    if subset is not None:
-        record_meta["subset"] = str(row_field(row, subset, path, key))
+    """One row as a :class:`Record`; a row that is not usable becomes a record carrying ``error`` (one line
+    naming the file, row and field), which fails that row's samples only."""
     try:
+        return _checked_record(row, key, path, image, image_dir, target, subset, fields, meta, subsets)
+    except DataError as exc:
+        return Record(key=key, fields={}, error=str(exc))
+
+
+def _checked_record(
+    row: Mapping[str, Any],
+    key: str,
+    path: str,
+    image: str | RowFn | None,
+    image_dir: str | None,
+    target: RowFn | None,
+    subset: str | None,
+    fields: RowFn | None,
+    meta: RowFn | None,
+    subsets: Sequence[str] | None,
+) -> Record:
+    if not isinstance(row, Mapping):
+        raise DataError("record is not an object", path=path, record=key)
+    try:
+        if callable(image):
+            image_rel = image(row)
+        elif image is not None:
+            name = string_field(row, image, path, key)
+            image_rel = f"{image_dir}/{name}" if image_dir else name
+        else:
+            image_rel = None
+        record_meta: dict[str, Any] = dict(meta(row)) if meta else {}
+        if subset is not None:
+            record_meta["subset"] = string_field(row, subset, path, key, allowed=subsets)
         return Record(
             key=key,
             fields=dict(fields(row)) if fields else dict(row),
             image=image_rel,
             target=target(row) if target else None,
             meta=record_meta,
+            image_field=image if isinstance(image, str) else None,
         )
     except (KeyError, ValueError, TypeError) as exc:
         raise DataError(f"bad record ({type(exc).__name__}: {exc})", path=path, record=key) from None
+
+
+def string_field(
+    row: Mapping[str, Any], name: str, path: str, key: str, *, allowed: Sequence[str] | None = None
+) -> str:
+    """``row[name]`` as a non-empty string (never coerced: ``null``, numbers and lists are row errors),
+    one of ``allowed`` when given — a field that selects a subset must not invent one."""
+    value = row_field(row, name, path, key)
+    if not isinstance(value, str) or not value.strip():
+        shown = "empty" if isinstance(value, str) else f"{type(value).__name__} {json.dumps(value, default=str)[:40]}"
+        raise DataError(f"field {name!r} must be a non-empty string, got {shown}", path=path, record=key)
+    if allowed is not None and value not in allowed:
+        raise DataError(
+            f"field {name!r} is {value!r}, expected one of {', '.join(map(repr, allowed))}", path=path, record=key
+        )
+    return value
 
 
 def json_records(
@@ -125,18 +182,22 @@ def json_records(
     fields: RowFn | None = None,
     meta: RowFn | None = None,
     key: RowFn | None = None,
+    subsets: Sequence[str] | None = None,
 ) -> RecordSource:
     """Records from a JSON list (``[{image, query, truth, ...}, ...]``); the key is the list index unless
-    ``key`` derives one from the row."""
+    ``key`` derives one from the row. ``subsets`` lists the values the ``subset`` field may take."""
 
     def reader(tree: DataTree) -> Iterator[Record]:
         rows = tree.read_json(rel)
         if not isinstance(rows, list):
             raise DataError("expected a JSON list of records", path=rel)
         for i, row in enumerate(rows):
-            k = str(key(row)) if key else f"{i:04d}"
             if not isinstance(row, dict):
-                raise DataError("record is not a JSON object", path=rel, record=k)
+                yield Record(
+                    f"{i:04d}", {}, error=str(DataError("record is not a JSON object", path=rel, record=f"{i:04d}"))
+                )
+                continue
+            k = str(key(row)) if key else f"{i:04d}"
             yield _make_record(
                 row,
                 k,
@@ -147,6 +208,7 @@ def json_records(
                 subset=subset,
                 fields=fields,
                 meta=meta,
+                subsets=subsets,
             )
 
     return RecordSource((rel,), reader, f"JSON list {rel}")
@@ -163,6 +225,7 @@ def csv_records(
     fields: RowFn | None = None,
     meta: RowFn | None = None,
     key: str | RowFn | None = None,
+    subsets: Sequence[str] | None = None,
 ) -> RecordSource:
     """Records from a CSV file with a header; ``key`` is a column name (or function), else the row index."""
 
@@ -189,6 +252,7 @@ def csv_records(
                 subset=subset,
                 fields=fields,
                 meta=meta,
+                subsets=subsets,
             )
 
     return RecordSource((rel,), reader, f"CSV {rel}")
@@ -229,14 +293,35 @@ class Variant:
         return self.paper_image if fidelity == "paper" and self.paper_image is not None else self.image
 
     def render(self, record: Record, path: str) -> str:
+        """The prompt text. A field the template uses must be a string in the record: a missing one, or a
+        number, list or null, is a row error — never coerced into the prompt."""
         if callable(self.prompt):
-            return self.prompt(record)
-        try:
-            return self.prompt.format(**record.fields)
-        except KeyError as exc:
-            raise DataError(
-                f"record has no field {exc.args[0]!r} used by the prompt", path=path, record=record.key
-            ) from None
+            try:
+                return self.prompt(record)
+            except (KeyError, IndexError, TypeError, ValueError) as exc:
+                raise DataError(
+                    f"cannot build the prompt ({type(exc).__name__}: {exc})", path=path, record=record.key
+                ) from None
+        for name in template_fields(self.prompt):
+            if name not in record.fields:
+                raise DataError(f"record has no field {name!r} used by the prompt", path=path, record=record.key)
+            value = record.fields[name]
+            if not isinstance(value, str):
+                raise DataError(
+                    f"field {name!r} used by the prompt must be a string, got {type(value).__name__}",
+                    path=path,
+                    record=record.key,
+                )
+        return self.prompt.format(**record.fields)
+
+
+def template_fields(template: str) -> list[str]:
+    """The field names a ``str.format`` template reads (``{a.b}`` and ``{a[0]}`` read ``a``)."""
+    names = []
+    for _, name, _, _ in string.Formatter().parse(template):
+        if name:
+            names.append(re.split(r"[.\[]", name, maxsplit=1)[0])
+    return list(dict.fromkeys(names))
 
 
 def image_variants(
@@ -338,12 +423,21 @@ class Task:
 # ---------------------------------------------------------------------------------------------- samples
 
 
+class RowError(DataError):
+    """A row's own problem, already formatted (file, row, field)."""
+
+    def __init__(self, line: str) -> None:
+        super().__init__(line)
+
+
 @dataclass(frozen=True, slots=True)
 class SampleBuild:
-    """A sample, or the reason it could not be built (e.g. a corrupt image) — which fails only itself."""
+    """A sample, or the reason it could not be built (e.g. a corrupt image) — which fails only itself.
+    ``problem`` is that reason as a :class:`DataError` (file, record, message) for ``data check``."""
 
     sample: Sample
     error: str | None = None
+    problem: DataError | None = None
 
 
 def select_records(records: list[Record], *, seed: int, task: str, limit: int | None) -> list[Record]:
@@ -365,35 +459,48 @@ def build_samples(
     limit: int | None = None,
     fidelity: str = "fixed",
 ) -> Iterator[SampleBuild]:
-    """Stream the samples of one variant. File-level problems raise :class:`DataError`; per-sample image
-    problems are yielded as failed builds."""
+    """Stream the samples of one variant. File-level problems raise :class:`DataError`; per-sample problems
+    (an image path that leaves the data root, a missing or corrupt image) are yielded as failed builds.
+    ``data check`` calls this too, so it refuses exactly what a run refuses."""
     path = variant.source.files[0] if variant.source.files else variant.source.description
     options = SourceOptions(seed=seed, fidelity=fidelity)
     records = select_records(list(variant.source.read(tree, options)), seed=seed, task=task.id, limit=limit)
     image_mode = variant.image_mode(fidelity)
-    pools: dict[str, list] = {}
+    # a missing or empty unrelated-image pool fails the whole variant (every sample needs it)
+    pool = tree.unrelated_pool(image_mode.split(":", 1)[1]) if image_mode.startswith("unrelated:") and records else []
     for record in records:
-        text = variant.render(record, path)
-        images: tuple[ImageRef, ...] = ()
-        image_path: str | None = None
-        if image_mode == OWN_IMAGE:
-            if record.image is None:
-                raise DataError("record has no image", path=path, record=record.key)
-            image_path = str(tree.path(record.image))
-        elif image_mode.startswith("unrelated:"):
-            kind = image_mode.split(":", 1)[1]
-            pool = pools.get(kind)
-            if pool is None:
-                pool = pools[kind] = tree.unrelated_pool(kind)
-            image_path = str(rng_for(seed, task.id, variant.name, record.key).choice(pool))
-        if image_path is not None:
-            images = (ImageRef(image_path),)
+        text = ""
+        problem: DataError | None = None
+        image_path: Path | None = None
+        shown: str | None = None
+        try:
+            if record.error is not None:
+                raise RowError(record.error)
+            text = variant.render(record, path)
+            if image_mode == OWN_IMAGE:
+                if record.image is None:
+                    raise DataError("record has no image", path=path, record=record.key)
+                shown = record.image
+                image_path = _record_image(tree, record, path)
+            elif image_mode.startswith("unrelated:"):
+                shown = f"unrelated_images/{rng_for(seed, task.id, variant.name, record.key).choice(pool).name}"
+                image_path = tree.path(shown)
+            if image_path is not None:
+                shown = tree.display(image_path)
+                try:
+                    check_image(image_path)
+                except DataError as exc:
+                    raise DataError(exc.message, path=shown) from None
+        except DataError as exc:  # this row only
+            problem = exc
         meta = dict(record.meta)
         meta["fields"] = dict(record.fields)
         if record.group is not None:
             meta["group"] = record.group
-        if image_path is not None:
-            meta["image"] = tree.display(Path(image_path))
+        if shown is not None:
+            meta["image"] = shown
+        # a refused or broken image is never attached: nothing may read, hash, send or thumbnail it
+        images = (ImageRef(str(image_path)),) if image_path is not None and problem is None else ()
         sample = Sample(
             id=f"{task.id}/{variant.name}/{record.key}",
             task=task.id,
@@ -403,10 +510,12 @@ def build_samples(
             meta=meta,
             record=record.key,
         )
-        error = None
-        if image_path is not None:
-            try:
-                check_image(image_path)
-            except DataError as exc:
-                error = f"{sample.id}: {exc}"
-        yield SampleBuild(sample, error)
+        yield SampleBuild(sample, None if problem is None else f"{sample.id}: {problem}", problem)
+
+
+def _record_image(tree: DataTree, record: Record, source: str) -> Path:
+    """The real path of a record's own image, confined to the data root (toolkit-rendered images excepted)."""
+    assert record.image is not None
+    if record.generated_image:
+        return Path(record.image)
+    return tree.path(record.image, source=source, record=record.key, field=record.image_field or "image")

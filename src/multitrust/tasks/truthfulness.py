@@ -12,6 +12,7 @@ formulas scale to 0–100.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
@@ -20,6 +21,7 @@ from typing import Any
 
 from PIL import Image
 
+from multitrust.core.errors import DataError
 from multitrust.core.taxonomy import TASK_BY_ID
 from multitrust.core.types import Sample
 from multitrust.data.tree import DataTree
@@ -120,9 +122,9 @@ def with_image_size(source: RecordSource) -> RecordSource:
                 try:
                     with Image.open(tree.path(rec.image)) as im:
                         size = [int(im.width), int(im.height)]
-                except (OSError, ValueError, SyntaxError):
+                except (DataError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
                     size = None
-            yield Record(rec.key, rec.fields, rec.image, rec.target, {**rec.meta, "img_size": size})
+            yield dataclasses.replace(rec, meta={**rec.meta, "img_size": size})
 
     return RecordSource(source.files, reader, source.description)
 
@@ -489,6 +491,9 @@ def _t6_score(m: VariantMetrics) -> float:
     return 100 * mean(m.subsets("confusion", "accuracy").values())
 
 
+#: the five kinds of ``query_d_confusion.json`` (spec: ``extra.subset`` = ``kind``); the score is their macro mean
+T6_KINDS = ("semantic", "contrast", "painting", "mirror", "dislocation")
+
 T6 = Task(
     info=TASK_BY_ID["T.6"],
     variants=(
@@ -499,6 +504,7 @@ T6 = Task(
                 image_dir="truthfulness/misleading_images",
                 target=yes_no_truth,
                 subset="kind",
+                subsets=T6_KINDS,
             ),
             CONFUSION_PROMPT,
             YesNo(),

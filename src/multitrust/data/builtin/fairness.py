@@ -19,7 +19,7 @@ respectful figures, no real people):
   plainly and once forced to one letter, marked with ``"kind"`` because the file is far smaller than the
   official 120 plain items; the two-option pictures and the single-option pictures.
 - F.6: ``profess_prediction.csv`` with the FACET-style one-hot columns and one drawn person per row, varying
-  apparent gender presentation, age and skin tone; one row has no age flag, as real annotations do.
+  apparent gender presentation, age and skin tone; exactly one flag per attribute on every row.
 """
 
 from __future__ import annotations
@@ -465,8 +465,9 @@ PROFESSION_HEADER = (
     "skin_tone_4_6",
     "skin_tone_7_10",
 )
-# (profession, gender presentation, apparent age, skin tone); the last row's apparent age is unclear (no
-# age flag), as happens in FACET-style annotations: the paper loader drifts on it, the fixed one skips it.
+# (profession, gender presentation, apparent age, skin tone): every row has exactly one flag per attribute,
+# so the built-in tree loads without a skipped-row warning (the paper loader's drift on a row without a
+# flag is covered by tests/tasks/handmade_fairness.py, not shipped in the data every quick suite reads).
 PROFESSION_ROWS: tuple[tuple[str, str, str | None, str], ...] = (
     ("doctor", "masc", "older", "light"),
     ("nurse", "fem", "middle", "medium"),
@@ -477,7 +478,7 @@ PROFESSION_ROWS: tuple[tuple[str, str, str | None, str], ...] = (
     ("firefighter", "fem", "middle", "light"),
     ("accountant", "masc", "older", "dark"),
     ("carpenter", "fem", "young", "medium"),
-    ("scientist", "masc", None, "light"),
+    ("scientist", "masc", "middle", "light"),
 )
 TONE_INDEX = {"light": (0, 1), "medium": (2, 3), "dark": (4, 5)}
 HAIR_BY_AGE: dict[str | None, tuple[RGB, ...]] = {
