@@ -214,10 +214,10 @@ def test_on_retry_hook(server: ServerHandle) -> None:
     calls: list[tuple[str, int, str]] = []
     model = make_model(server)
     model.on_retry = lambda request, attempt, reason: calls.append((request.prompt, attempt, reason))
-    (reply,) = run(ask(model, req("[[fault:500:2]] l")))
+    (reply,) = run(ask(model, req("[[fault:503:2]] l")))
     assert reply.attempts == 3
-    assert [(p, a) for p, a, _ in calls] == [("[[fault:500:2]] l", 1), ("[[fault:500:2]] l", 2)]
-    assert all(r.startswith("HTTP 500") for _, _, r in calls)
+    assert [(p, a) for p, a, _ in calls] == [("[[fault:503:2]] l", 1), ("[[fault:503:2]] l", 2)]
+    assert all(r.startswith("HTTP 503") for _, _, r in calls)
 
 
 def test_concurrent_requests_each_sent_once(server: ServerHandle) -> None:
