@@ -393,8 +393,10 @@ class RemoteChatModel(ChatModel):
 
     @property
     def endpoint(self) -> str:
-        """Where requests go, for messages: the base URL without credentials, or the API's host."""
-        return redact_url(self.base_url, drop_query=True) or self.default_host
+        """Where requests go, for messages: the base URL without credentials (the client's own when none was
+        given: the SDKs read ``OPENAI_BASE_URL`` / ``ANTHROPIC_BASE_URL``), or the API's host."""
+        url = self.base_url or str(getattr(getattr(self, "_client", None), "base_url", "") or "")
+        return redact_url(url, drop_query=True) or self.default_host
 
     def stopped(self) -> list[Stopped]:
         """The request shapes this endpoint stopped serving (fail fast), with their causes and counts."""
