@@ -61,6 +61,7 @@ def print_dry_run(cfg: RunConfig, console: Console) -> None:
         ),
         highlight=False,
         markup=False,
+        soft_wrap=True,
     )
     prices = price_table()
     unpriced = [s for s, p in plan.prices.items() if p is None and (s == plan.model or s in judges)]
@@ -71,11 +72,16 @@ def print_dry_run(cfg: RunConfig, console: Console) -> None:
         "of date). Completion tokens are the max_tokens caps; prompt tokens ≈ 4 characters per token.",
         highlight=False,
         markup=False,
+        soft_wrap=True,
     )
     for t in plan.tasks:
         if t.error:
-            console.print(f"{t.task}: {t.error}", highlight=False, markup=False)
+            console.print(f"{t.task}: {t.error}", highlight=False, markup=False, soft_wrap=True)
         if t.unbuildable:
-            console.print(f"{t.task}: {t.unbuildable} samples cannot be built (not sent)", highlight=False)
+            console.print(
+                f"{t.task}: {t.unbuildable} samples cannot be built (not sent)", highlight=False, soft_wrap=True
+            )
         if t.not_run:
-            console.print(f"{t.task}: not run (text only): {', '.join(t.not_run)}", highlight=False, markup=False)
+            console.print(
+                f"{t.task}: not run (text only): {', '.join(t.not_run)}", highlight=False, markup=False, soft_wrap=True
+            )
