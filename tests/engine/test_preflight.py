@@ -236,3 +236,24 @@ def test_live_judge_passes_with_one_probe(judge_tree: Path, tmp_path: Path) -> N
         stats = judge.stats()
     assert summary.scores["T.5"].score == 100.0
     assert stats["chat_requests"] == 1 + 2  # the probe, then one verdict per sample
+
+
+def test_a_hanging_endpoint_fails_preflight_after_one_timeout() -> None:
+    with start_server(hang_rate=1.0, hang_s=5) as srv:
+        model = load_model(f"openai-compat:{srv.url}@m?timeout=0.5")
+
+        async def go() -> None:
+            try:
+                await preflight([Probe("model under test", model)])
+            finally:
+                await model.aclose()
+
+        with pytest.raises(PreflightError) as info:
+            asyncio.run(go())
+        assert srv.stats()["chat_requests"] == 1
+    (line,) = info.value.problems
+    assert line == f"preflight: model under test m @ {srv.url}: timed out after 0.5s"
+
+
+def test_scripted_models_need_no_probe() -> None:
+    asyncio.run(preflight([Probe("model under test", load_model("scripted:yes"), images=True)]))

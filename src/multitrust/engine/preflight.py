@@ -74,9 +74,8 @@ async def probe_model(probe: Probe) -> str | None:
             return f"preflight: {who}: {type(exc).__name__}"
         if failure.unreachable:
             return f"preflight: {who} is unreachable: {failure.reason}"
-        if not failure.retryable:
-            return f"preflight: {who}: {failure.reason}"
-        listed = None  # a transient listing failure: let the completion probe decide
+        # anything else (a key without the models scope gets 403 here) leaves it to the completion probe
+        listed = None
     if listed is not None and official and model.model not in listed:
         return (
             f"preflight: {who}: model {model.model!r} is not offered there "
@@ -87,7 +86,8 @@ async def probe_model(probe: Probe) -> str | None:
         await model.probe(text)
     except ModelCallError as exc:
         hint = ""
-        if listed is not None and model.model not in listed:
+        wrong_model = str(exc).startswith(("HTTP 400", "HTTP 404"))  # what servers answer an unknown model
+        if wrong_model and listed is not None and model.model not in listed:
             names = ", ".join(listed[:_LISTED]) + (", …" if len(listed) > _LISTED else "")
             hint = f" (the server lists: {names})" if listed else " (the server lists no models)"
         verb = " is unreachable" if str(exc).startswith("connection error") else ""

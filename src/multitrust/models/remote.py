@@ -71,7 +71,7 @@ class MalformedResponse(Exception):
 class Failure:
     """Why one attempt failed: a one-line reason, whether to retry, the server's requested wait, whether
     the same request would fail the same way again (``deterministic``: counted by :class:`FailFast`), and
-    whether the server could not be reached at all (``unreachable``)."""
+    whether the server could not be reached or did not answer in time (``unreachable``)."""
 
     __slots__ = ("deterministic", "reason", "retry_after", "retryable", "unreachable")
 
@@ -481,7 +481,7 @@ class RemoteChatModel(ChatModel):
         anything else is raised as it is."""
         sdk = self._sdk
         if isinstance(exc, sdk.APITimeoutError):
-            return Failure(f"timed out after {self.timeout:g}s", True)
+            return Failure(f"timed out after {self.timeout:g}s", True, unreachable=True)
         if isinstance(exc, sdk.APIConnectionError):
             cause = exc.__cause__ or exc.__context__
             detail = ""
