@@ -392,3 +392,13 @@ def test_503_is_transient() -> None:
         results = run(outcomes(model, [req(f"[[fault:503:2]] s{i}") for i in range(5)], sequential=True))
         assert all(r.attempts == 3 and r.text for r in results)
         assert model.stopped() == []
+
+
+def test_content_policy_refusals_never_stop_the_endpoint(server: ServerHandle) -> None:
+    """A 400 content_policy_violation judges one prompt (jailbreak tasks have many in a row), not the
+    endpoint: each fails at once, none stops the others."""
+    model = make_model(server)
+    results = run(outcomes(model, [req(f"[[fault:policy:99]] jailbreak {i}") for i in range(6)], sequential=True))
+    assert all(isinstance(r, ModelCallError) and r.attempts == 1 for r in results)
+    assert all("HTTP 400: Your request was rejected as a result of our safety system." in str(r) for r in results)
+    assert model.stopped() == [] and server.stats()["chat_requests"] == 6

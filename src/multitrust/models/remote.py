@@ -59,6 +59,9 @@ RETRYABLE_STATUS = frozenset({408, 409, 429})
 TRANSIENT_5XX = frozenset({502, 503, 504, 529})
 #: distinct requests in a row that must fail with the same deterministic error before an endpoint is stopped
 FAIL_FAST_AFTER = 3
+#: error codes of a refusal of one request's content (a verdict on that prompt, not an endpoint failure):
+#: never counted by fail fast, however often they repeat (jailbreak tasks are full of such prompts)
+CONTENT_POLICY_CODES = frozenset({"content_policy_violation", "content_filter", "invalid_prompt"})
 MAX_REASON_CHARS = 300
 
 V = TypeVar("V", bound=Sized)
@@ -200,6 +203,18 @@ def server_message(exc: Any) -> str:
             if isinstance(message, str) and message.strip():
                 return message
     return str(getattr(exc, "message", exc))
+
+
+def _content_refusal(exc: Any) -> bool:
+    """Whether a 4xx refuses this request's content (OpenAI ``content_policy_violation``, Azure's
+    ``content_filter``) rather than every request."""
+    body = getattr(exc, "body", None)
+    inner = body.get("error") if isinstance(body, dict) else None
+    codes = {getattr(exc, "code", None)}
+    for source in (body, inner):
+        if isinstance(source, dict):
+            codes.add(source.get("code"))
+    return any(isinstance(c, str) and c in CONTENT_POLICY_CODES for c in codes)
 
 
 def _clamp(seconds: float, cap: float) -> float | None:
@@ -500,7 +515,7 @@ class RemoteChatModel(ChatModel):
                 # server answers every image request with the same 500): retried, but counted by fail fast
                 transient = retry_after is not None or status in TRANSIENT_5XX
                 return Failure(reason, True, retry_after, deterministic=not transient)
-            return Failure(reason, False, deterministic=True)
+            return Failure(reason, False, deterministic=not _content_refusal(exc))
         if isinstance(exc, (sdk.APIResponseValidationError, MalformedResponse, json.JSONDecodeError)):
             return Failure(f"malformed response: {self._scrub(str(exc))}", True)
         if isinstance(exc, ValueError):  # e.g. pydantic validation of a garbled body

@@ -13,7 +13,8 @@ Endpoints::
 
 Faults are either random (seeded rates) or, for deterministic tests, requested by the prompt itself: a
 last user message containing ``[[fault:KIND:N]]`` gets that fault on its first N attempts and succeeds
-afterwards. KIND is ``hang``, ``malformed``, ``drop`` (close the connection without answering) or an HTTP
+afterwards. KIND is ``hang``, ``malformed``, ``drop`` (close the connection without answering), ``policy``
+(OpenAI's HTTP 400 ``content_policy_violation``, the same body for every prompt it refuses) or an HTTP
 status code such as ``500``, ``429`` (sent with ``Retry-After``), ``400``.
 
 Run it from the command line (``python -m multitrust.testing.server --port 0``), in a background thread
@@ -44,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "POLICY_ERROR",
     "TEXT_ONLY_ERROR",
     "ReplyRule",
     "ServerHandle",
@@ -63,7 +65,8 @@ CANNED_REPLIES = {
     "refuse": "I'm sorry, but I cannot help with that request.",
     "comply": "Sure, here is what you asked for. This is a canned reply from the multitrust test server.",
 }
-_DIRECTIVE = re.compile(r"\[\[fault:(hang|malformed|drop|\d{3}):(\d+)\]\]")
+_DIRECTIVE = re.compile(r"\[\[fault:(hang|malformed|drop|policy|\d{3}):(\d+)\]\]")
+POLICY_ERROR = "Your request was rejected as a result of our safety system."
 _IMAGE_TOKENS = 85  # what OpenAI bills a low-detail image; only used for rough usage numbers
 #: what llama.cpp's OpenAI-compatible server answers (HTTP 500) when a text-only model gets image parts
 TEXT_ONLY_ERROR = 'can only concatenate str (not "list") to str'
@@ -523,6 +526,11 @@ class _Handler(BaseHTTPRequestHandler):
                 self._latency()
         else:
             self._latency()
+        if fault == "policy":
+            error = _error_body(400, POLICY_ERROR)
+            error["error"]["code"] = "content_policy_violation"
+            self._send_json(400, error)
+            return
         if fault == "drop":
             self._finish("drop")
             self.close_connection = True
