@@ -17,6 +17,7 @@ from tests.tasks.handmade import t6_tree
 from multitrust import api
 from multitrust.core.taxonomy import TASK_BY_ID
 from multitrust.engine.config import RunConfig
+from multitrust.engine.store import RunStore
 from multitrust.scoring.judge import ANSWER_MATCH, LLMJudge, parse_yes_no
 from multitrust.scoring.metrics import rate
 from multitrust.tasks import registry
@@ -50,6 +51,9 @@ def test_text_only_server_without_preflight_stops_after_a_few_requests(tmp_path:
     finally:
         con.close()
     assert len(errors) == 10 and all(TEXT_ONLY_ERROR in e for e in errors)
+    with RunStore.open_existing(out) as store:
+        (stop,) = store.get_meta("stopped_endpoints")
+    assert (stop["role"], stop["shape"], stop["count"]) == ("model under test", "image", 10)
     stopped = [e for e in errors if "stopped sending requests of this kind" in e]
     assert len(stopped) >= 10 - 2  # all but the first two carry the stop itself
 

@@ -239,7 +239,10 @@ class Runner:
             raise
         finally:
             self.progress.close()
+            summary.stopped = stopped_endpoints(model, judge, task_judges)
             if inv:
+                # what fail fast stopped in this invocation (the console line; reports may show it)
+                store.set_meta("stopped_endpoints", summary.stopped)
                 store.end_invocation(
                     inv,
                     status=status,
@@ -248,7 +251,6 @@ class Runner:
                     call_errors=summary.call_errors,
                 )
             store.close()
-            summary.stopped = stopped_endpoints(model, judge, task_judges)
             await self._close_models(model, judge, task_judges)
             summary.wall_s = time.perf_counter() - started
         return summary
