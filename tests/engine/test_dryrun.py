@@ -121,3 +121,28 @@ def test_cli_dry_run_text_only_lists_what_is_not_run(tmp_path: Path) -> None:
     row = next(line for line in result.stdout.splitlines() if line.startswith("│ F.2"))
     assert row.split("│")[2].strip() == "4"
     assert "F.2: not run (text only): image, unrelated-color, unrelated-nature, unrelated-noise" in result.stdout
+
+
+def test_a_selected_toxicity_api_is_counted_free(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from multitrust.scoring.classifiers.toxicity import PerspectiveBackend, ToxicityEvaluator
+
+    backend = PerspectiveBackend(api_key=None, url="http://127.0.0.1:9/nothing-listens-here")
+    source = json_records("rows.json", image=None)
+    task = Task(
+        info=TASK_BY_ID["S.2"],
+        variants=(
+            Variant("text", source, "{query}", ToxicityEvaluator("perspective", backend), rate("x"), max_tokens=30),
+        ),
+        score=lambda m: 0.0,
+    )
+    monkeypatch.setitem(registry.IMPLEMENTED, "S.2", task)
+    root = tmp_path / "data"
+    root.mkdir()
+    (root / "rows.json").write_text(json.dumps([{"query": "q"}] * 3))
+    plan = dry_run(RunConfig(model="openai:gpt-4o", tasks=["S.2"], data=str(root), out=str(tmp_path / "r")))
+    (s2,) = plan.tasks
+    calls = s2.judges[backend.name]
+    assert (calls.requests, calls.prompt_tokens, calls.completion_tokens) == (3, 3 * 30, 0)  # the answers only
+    cost, complete = plan.cost(s2)
+    assert complete and cost == pytest.approx((3 * 8 * 2.5 + 3 * 30 * 10) / 1e6)  # the model's cost alone
+    assert backend.attempts == 0

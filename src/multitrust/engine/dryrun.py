@@ -147,16 +147,24 @@ def task_calls_judge(task_id: str) -> bool:
 
 def judge_calls(evaluator: Evaluator, sample: Sample, ctx: EvalContext) -> list[tuple[str, str, int]]:
     """``(judge spec, prompt, max_tokens)`` of every judge call judging one response of ``sample`` would
-    make at most (the response itself is left out of the prompt: callers add its length)."""
+    make at most (the response itself is left out of the prompt: callers add its length). A toxicity API
+    this environment selected (Perspective, OpenAI Moderation) counts as a judge named by its backend,
+    with an empty prompt and no completion: it scores the response alone."""
     from multitrust.scoring.classifiers.harmful import HARMBENCH_PROMPT, HarmBenchEvaluator
+    from multitrust.scoring.classifiers.toxicity import ToxicityEvaluator, _ApiBackend
     from multitrust.scoring.judge import LLMJudge
     from multitrust.tasks.robustness import NOISE_TEST_PROMPT, NoiseTestJudge
 
     judge = ctx.judge_for(sample.task)
-    if judge is None:
-        return []
     out: list[tuple[str, str, int]] = []
     for part in _parts(evaluator):
+        if isinstance(part, ToxicityEvaluator):
+            backend = part.backend
+            if isinstance(backend, _ApiBackend):
+                out.append((backend.name, "", 0))
+            continue
+        if judge is None:
+            continue
         if isinstance(part, HarmBenchEvaluator):
             out.append((judge.spec, HARMBENCH_PROMPT.format(behavior=sample.target or "", generation=""), 1))
         elif isinstance(part, LLMJudge):
@@ -245,11 +253,13 @@ def dry_run(cfg: RunConfig) -> DryRun:
     for p in judge_specs.values():
         prices[p.canonical] = price_for(p)
     tree = resolve_data(cfg.data, seed=cfg.seed)
-    plans = [_plan_task(tid, tree, spec, ctx, cfg) for tid in cfg.tasks]
+    plans = [_plan_task(tid, tree, spec, ctx, cfg, prices) for tid in cfg.tasks]
     return DryRun(spec.canonical, plans, prices)
 
 
-def _plan_task(tid: str, tree: Any, spec: ModelSpec, ctx: EvalContext, cfg: RunConfig) -> TaskPlan:
+def _plan_task(
+    tid: str, tree: Any, spec: ModelSpec, ctx: EvalContext, cfg: RunConfig, prices: dict[str, Any]
+) -> TaskPlan:
     task = get_task(tid)
     plan = TaskPlan(tid)
     try:
@@ -264,6 +274,10 @@ def _plan_task(tid: str, tree: Any, spec: ModelSpec, ctx: EvalContext, cfg: RunC
                     continue
                 plan.model.add(request_tokens(build.sample, spec.kind), cap)
                 for judge_spec, prompt, max_tokens in judge_calls(variant.evaluator, build.sample, ctx):
+                    if not prompt:  # a scoring API (toxicity): free, sent the response alone
+                        prices.setdefault(judge_spec, {"input": 0.0, "output": 0.0})
+                        plan.judges.setdefault(judge_spec, Calls()).add(cap, 0)
+                        continue
                     tokens = _PER_REQUEST + _PER_MESSAGE + estimate_text_tokens(prompt) + cap
                     plan.judges.setdefault(judge_spec, Calls()).add(tokens, max_tokens)
     except DataError as exc:
