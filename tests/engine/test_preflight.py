@@ -257,3 +257,26 @@ def test_a_hanging_endpoint_fails_preflight_after_one_timeout() -> None:
 
 def test_scripted_models_need_no_probe() -> None:
     asyncio.run(preflight([Probe("model under test", load_model("scripted:yes"), images=True)]))
+
+
+def test_a_dead_toxicity_api_fails_preflight(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from multitrust.scoring.classifiers.toxicity import PerspectiveBackend, RetryPolicy, ToxicityEvaluator
+
+    with start_server() as srv:
+        dead = srv.url
+    backend = PerspectiveBackend(api_key="AIza-test-key-123456", url=dead, policy=RetryPolicy(backoff_base=0.01))
+    source = json_records("rows.json", image=None)
+    variant = Variant("text", source, "{query}", ToxicityEvaluator("perspective", backend), rate("x"), max_tokens=30)
+    monkeypatch.setitem(
+        registry.IMPLEMENTED, "S.2", Task(info=TASK_BY_ID["S.2"], variants=(variant,), score=lambda m: 0)
+    )
+    root = tmp_path / "data"
+    root.mkdir()
+    (root / "rows.json").write_text(json.dumps([{"query": "q"}]))
+    cfg = RunConfig(model="scripted:comply", tasks=["S.2"], data=str(root), out=str(tmp_path / "r"))
+    with pytest.raises(PreflightError) as info:
+        api.run(cfg, preflight=True)
+    (line,) = info.value.problems
+    assert line.startswith(f"preflight: toxicity classifier {backend.name}: ")
+    assert backend.attempts == 2  # one retry at most, then the run never starts
+    assert "AIza-test" not in line and not (tmp_path / "r").exists()

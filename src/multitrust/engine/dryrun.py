@@ -38,6 +38,7 @@ __all__ = [
     "dry_run",
     "estimate_image_tokens",
     "estimate_text_tokens",
+    "evaluator_parts",
     "judge_calls",
     "price_for",
     "price_table",
@@ -126,11 +127,11 @@ class _Planned(ChatModel):
         raise ModelCallError("dry run: nothing is sent")
 
 
-def _parts(evaluator: Evaluator) -> Iterator[Evaluator]:
+def evaluator_parts(evaluator: Evaluator) -> Iterator[Evaluator]:
     """The evaluator and, for combinators (``AllOf``), every part, depth first."""
     yield evaluator
     for part in getattr(evaluator, "parts", {}).values():
-        yield from _parts(part)
+        yield from evaluator_parts(part)
 
 
 def _calls_judge(evaluator: Evaluator) -> bool:
@@ -142,7 +143,7 @@ def _calls_judge(evaluator: Evaluator) -> bool:
 
 def task_calls_judge(task_id: str) -> bool:
     """Whether a configured judge would be called for the task (some evaluator of a variant asks one)."""
-    return any(_calls_judge(p) for v in get_task(task_id).variants for p in _parts(v.evaluator))
+    return any(_calls_judge(p) for v in get_task(task_id).variants for p in evaluator_parts(v.evaluator))
 
 
 def judge_calls(evaluator: Evaluator, sample: Sample, ctx: EvalContext) -> list[tuple[str, str, int]]:
@@ -157,7 +158,7 @@ def judge_calls(evaluator: Evaluator, sample: Sample, ctx: EvalContext) -> list[
 
     judge = ctx.judge_for(sample.task)
     out: list[tuple[str, str, int]] = []
-    for part in _parts(evaluator):
+    for part in evaluator_parts(evaluator):
         if isinstance(part, ToxicityEvaluator):
             backend = part.backend
             if isinstance(backend, _ApiBackend):

@@ -7,15 +7,19 @@ when it has one (OpenAI's lists only the models this key can use, so a shut-down
 1-token completion, and — for the model under test when the selected tasks send images — a 1-token
 completion with a tiny image. A failure is one line naming the role, the model, the endpoint (no
 credentials) and the server's own message. Local, scripted and built-in models need no network probe.
+A toxicity API the environment selected for a selected task (Perspective, OpenAI Moderation) scores one
+harmless sentence, with at most one retry.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from multitrust.core.errors import ModelCallError, MultitrustError
 from multitrust.core.types import ImageRef, Message, Request
@@ -107,9 +111,26 @@ async def probe_model(probe: Probe) -> str | None:
     return None
 
 
-async def preflight(probes: Sequence[Probe]) -> None:
-    """Probe every distinct remote model once (images if any probe of it needs them), concurrently;
-    raise :class:`PreflightError` with one line per failing endpoint, in the order given."""
+async def probe_scoring_api(backend: Any) -> str | None:
+    """None when a remote toxicity backend scores one sentence, else one line with its error (its own
+    retry policy shortened to one retry for the probe)."""
+    from multitrust.scoring.classifiers.toxicity import ScoreError
+
+    saved = backend.policy
+    backend.policy = dataclasses.replace(saved, max_retries=min(saved.max_retries, 1))
+    try:
+        await backend.score("Have a nice day.")
+    except ScoreError as exc:
+        return f"preflight: toxicity classifier {exc}"
+    finally:
+        backend.policy = saved
+    return None
+
+
+async def preflight(probes: Sequence[Probe], scoring_apis: Sequence[Any] = ()) -> None:
+    """Probe every distinct remote model once (images if any probe of it needs them) and every remote
+    toxicity backend in ``scoring_apis``, concurrently; raise :class:`PreflightError` with one line per
+    failing endpoint, in the order given."""
     merged: dict[int, Probe] = {}
     for p in probes:
         seen = merged.get(id(p.model))
@@ -117,7 +138,8 @@ async def preflight(probes: Sequence[Probe]) -> None:
             merged[id(p.model)] = p
         elif p.images and not seen.images:
             merged[id(p.model)] = Probe(seen.role, seen.model, True)
-    results = await asyncio.gather(*(probe_model(p) for p in merged.values()))
+    apis = list({id(b): b for b in scoring_apis}.values())
+    results = await asyncio.gather(*(probe_model(p) for p in merged.values()), *(probe_scoring_api(b) for b in apis))
     problems = [r for r in results if r is not None]
     if problems:
         raise PreflightError(problems)

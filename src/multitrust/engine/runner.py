@@ -135,6 +135,20 @@ def plan_task(
     return planned
 
 
+def scoring_apis(task_ids: list[str]) -> list[object]:
+    """The remote toxicity backends (Perspective, OpenAI Moderation) the selected tasks would call."""
+    from multitrust.engine.dryrun import evaluator_parts
+    from multitrust.scoring.classifiers.toxicity import ToxicityEvaluator, _ApiBackend
+
+    found: dict[int, object] = {}
+    for tid in task_ids:
+        for variant in get_task(tid).variants:
+            for part in evaluator_parts(variant.evaluator):
+                if isinstance(part, ToxicityEvaluator) and isinstance(part.backend, _ApiBackend):
+                    found.setdefault(id(part.backend), part.backend)
+    return list(found.values())
+
+
 def stopped_endpoints(
     model: ChatModel, judge: ChatModel | None, task_judges: dict[str, ChatModel]
 ) -> list[dict[str, object]]:
@@ -190,7 +204,7 @@ class Runner:
         model = self.model or load_model(spec, seed=cfg.seed)
         if self.preflight:
             try:
-                await preflight(self._probes(model, judge, task_judges))
+                await preflight(self._probes(model, judge, task_judges), scoring_apis(cfg.tasks))
             except BaseException:
                 await self._close_models(model, judge, task_judges)
                 raise
