@@ -402,3 +402,17 @@ def test_content_policy_refusals_never_stop_the_endpoint(server: ServerHandle) -
     assert all(isinstance(r, ModelCallError) and r.attempts == 1 for r in results)
     assert all("HTTP 400: Your request was rejected as a result of our safety system." in str(r) for r in results)
     assert model.stopped() == [] and server.stats()["chat_requests"] == 6
+
+
+def test_connection_errors_never_quote_url_credentials() -> None:
+    with start_server() as srv:
+        url = srv.url
+    model = OpenAIChatModel(
+        "m", spec="x", base_url=url.replace("http://", "http://user:pw-secret@"), api_key=SECRET, max_retries=0
+    )
+    with pytest.raises(ModelCallError) as info:
+        run(ask(model, req("k")))
+    assert "pw-secret" not in str(info.value) and "connection error" in str(info.value)
+    assert (
+        model._scrub("proxy http://u:pw-secret@proxy.example:3128 refused") == "proxy http://proxy.example:3128 refused"
+    )

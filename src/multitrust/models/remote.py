@@ -25,6 +25,7 @@ import io
 import json
 import math
 import random
+import re
 import time
 from abc import abstractmethod
 from collections import OrderedDict
@@ -63,6 +64,7 @@ FAIL_FAST_AFTER = 3
 #: never counted by fail fast, however often they repeat (jailbreak tasks are full of such prompts)
 CONTENT_POLICY_CODES = frozenset({"content_policy_violation", "content_filter", "invalid_prompt"})
 MAX_REASON_CHARS = 300
+_USERINFO = re.compile(r"//[^/\s@]+@")
 
 V = TypeVar("V", bound=Sized)
 
@@ -534,7 +536,8 @@ class RemoteChatModel(ChatModel):
         return delay * (0.5 + 0.5 * self._jitter.random())
 
     def _scrub(self, text: str, limit: int = MAX_REASON_CHARS) -> str:
-        text = one_line(text, limit)
+        """One line, without the key and without any ``user:password@`` of a URL the text quotes."""
+        text = _USERINFO.sub("//", one_line(text, limit))
         if self._secret and len(self._secret) >= 4:
             text = text.replace(self._secret, "***")
         return text
