@@ -111,3 +111,26 @@ def test_429_storm_in_a_run_is_retried_and_succeeds(tmp_path: Path) -> None:
     assert stats["statuses"]["429"] >= 10  # a storm: more rate limits than there are samples
     assert summary.call_errors == 0 and summary.stopped == []
     assert summary.scores["T.6"].n_errors == 0 and summary.scores["T.6"].score is not None
+
+
+def test_replica_pool_of_text_only_servers_stops_and_fails_at_once(tmp_path: Path) -> None:
+    """A request that gets the same 500 from both replicas is not retried again; each replica stops image
+    requests after three distinct ones; then the rest fail at once instead of cycling through backed-off
+    replicas."""
+    data = tmp_path / "data"
+    t6_tree(data)
+    with start_server(text_only=True) as a, start_server(text_only=True) as b:
+        cfg = RunConfig(
+            model=f"openai-compat:{a.url},{b.url}@smollm",
+            tasks=["T.6"],
+            data=str(data),
+            out=str(tmp_path / "r"),
+            concurrency=2,
+            bootstrap=0,
+        )
+        summary = api.run(cfg)
+        sent = a.stats()["chat_requests"] + b.stats()["chat_requests"]
+    assert summary.call_errors == 10
+    assert sorted(s["endpoint"] for s in summary.stopped) == sorted([a.url, b.url])
+    assert all(s["cause"] == f"HTTP 500: {TEXT_ONLY_ERROR}" for s in summary.stopped)
+    assert sent <= 2 * (3 + 2)  # per replica: three distinct requests, two more in flight; the rest unsent

@@ -280,3 +280,15 @@ def test_a_dead_toxicity_api_fails_preflight(tmp_path: Path, monkeypatch: pytest
     assert line.startswith(f"preflight: toxicity classifier {backend.name}: ")
     assert backend.attempts == 2  # one retry at most, then the run never starts
     assert "AIza-test" not in line and not (tmp_path / "r").exists()
+
+
+def test_every_replica_of_a_pool_is_probed(data: Path, tmp_path: Path) -> None:
+    with start_server() as good, start_server(text_only=True) as bad:
+        result = cli(
+            "run", "--model", f"openai-compat:{good.url},{bad.url}@m", "--tasks", "T.6", "--data", str(data),
+            "--out", str(tmp_path / "r"),
+        )  # fmt: skip
+        assert good.stats()["images"] == 1  # the good replica took the image probe
+    assert result.returncode == 2
+    (line,) = error_lines(result)
+    assert line.startswith(f"error: preflight: model under test m @ {bad.url} rejects image input")

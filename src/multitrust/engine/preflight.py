@@ -24,7 +24,7 @@ from typing import Any
 from multitrust.core.errors import ModelCallError, MultitrustError
 from multitrust.core.types import ImageRef, Message, Request
 from multitrust.models.base import ChatModel
-from multitrust.models.remote import RemoteChatModel
+from multitrust.models.remote import RemoteChatModel, remote_parts
 
 __all__ = ["PreflightError", "Probe", "preflight", "probe_model"]
 
@@ -62,10 +62,13 @@ def _tiny_png(directory: Path) -> ImageRef:
 
 
 async def probe_model(probe: Probe) -> str | None:
-    """None when the model answered every probe, else one line saying what failed (server's message)."""
-    model = probe.model
-    if not isinstance(model, RemoteChatModel):
-        return None  # scripted / built-in / local: nothing to reach over the network
+    """None when the model answered every probe, else one line saying what failed (server's message);
+    each replica of a replica pool is probed, and the first failing one is named."""
+    results = await asyncio.gather(*(_probe_remote(probe, m) for m in remote_parts(probe.model)))
+    return next((r for r in results if r is not None), None)  # scripted / built-in / local: nothing to reach
+
+
+async def _probe_remote(probe: Probe, model: RemoteChatModel) -> str | None:
     who = f"{probe.role} {model.model} @ {model.endpoint}"
     official = model.base_url is None  # the provider's own API: its listing is authoritative
     listed: list[str] | None = None

@@ -25,7 +25,7 @@ from multitrust.engine.scorer import score_tasks
 from multitrust.engine.shared_cache import FILE_NAME, SharedCache, shareable
 from multitrust.engine.store import RunStore
 from multitrust.models.base import ChatModel
-from multitrust.models.remote import RemoteChatModel
+from multitrust.models.remote import remote_parts
 from multitrust.models.spec import load_model, parse_model_spec
 from multitrust.scoring.base import EvalContext
 from multitrust.tasks.registry import get_task
@@ -155,8 +155,9 @@ def stopped_endpoints(
     """Every request shape an endpoint of this run stopped (fail fast), once per adapter."""
     out: list[dict[str, object]] = []
     seen: set[int] = set()
-    for role, m in [("model under test", model), ("judge", judge), *(("judge", j) for j in task_judges.values())]:
-        if m is None or id(m) in seen or not isinstance(m, RemoteChatModel):
+    roles = [("model under test", model), ("judge", judge), *(("judge", j) for j in task_judges.values())]
+    for role, m in [(role, part) for role, x in roles if x is not None for part in remote_parts(x)]:
+        if id(m) in seen:
             continue
         seen.add(id(m))
         for stop in m.stopped():

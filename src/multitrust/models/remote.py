@@ -51,6 +51,7 @@ __all__ = [
     "one_line",
     "parse_retry_after",
     "redact_url",
+    "remote_parts",
     "server_message",
 ]
 
@@ -147,6 +148,19 @@ class FailFast:
         self.stopped[shape] = stopped
         del self._runs[shape]
         return stopped
+
+
+def _shape(request: Request) -> str:
+    """What fail fast keeps apart: requests with images (a text-only server rejects them all) and text."""
+    return "image" if any(m.images for m in request.messages) else "text"
+
+
+def remote_parts(model: ChatModel) -> list[RemoteChatModel]:
+    """The HTTP adapters behind a model: itself, or each replica of a replica pool; none for local ones."""
+    if isinstance(model, RemoteChatModel):
+        return [model]
+    replicas = getattr(model, "replicas", None) or []
+    return [r.model for r in replicas if isinstance(getattr(r, "model", None), RemoteChatModel)]
 
 
 def one_line(text: object, limit: int = MAX_REASON_CHARS) -> str:
@@ -419,14 +433,20 @@ class RemoteChatModel(ChatModel):
         """The request shapes this endpoint stopped serving (fail fast), with their causes and counts."""
         return list(self.fail_fast.stopped.values())
 
+    def refuses(self, request: Request) -> bool:
+        """Whether fail fast stopped the kind of request this is (a replica pool routes it elsewhere)."""
+        return _shape(request) in self.fail_fast.stopped
+
     def _refuse(self, stopped: Stopped, request: Request, attempts: int) -> ModelCallError:
+        """The error of a request of a stopped shape (retryable: another replica may serve it; a later run
+        sends it again)."""
         stopped.add(request.hash)
-        return ModelCallError(stopped.message, attempts=attempts, retryable=True)
+        return ModelCallError(stopped.message, attempts=attempts, retryable=True, cause=stopped.cause)
 
     async def generate(self, request: Request) -> ModelReply:
         """Send one request, retrying transient failures; raise ModelCallError once they are spent, at once
         for a non-retryable error, and without sending anything once :class:`FailFast` stopped the shape."""
-        shape = "image" if any(m.images for m in request.messages) else "text"
+        shape = _shape(request)
         stopped = self.fail_fast.stopped.get(shape)
         if stopped is not None:
             raise self._refuse(stopped, request, 0)
@@ -442,21 +462,23 @@ class RemoteChatModel(ChatModel):
             else:
                 self.fail_fast.success(shape)
                 return reply
-            if failure.deterministic:
-                stopped = self.fail_fast.failure(shape, failure.reason, request.hash, self._stop_message)
+            cause = failure.reason if failure.deterministic else None
+            if cause is not None:
+                stopped = self.fail_fast.failure(shape, cause, request.hash, self._stop_message)
                 if stopped is not None:
                     raise self._refuse(stopped, request, attempt)
             if not failure.retryable:
-                raise ModelCallError(self._message(failure.reason, attempt, final=False), attempts=attempt)
-            if failure.deterministic and failure.reason == last_deterministic:
+                raise ModelCallError(self._message(failure.reason, attempt, final=False), attempts=attempt, cause=cause)
+            if cause is not None and cause == last_deterministic:
                 raise ModelCallError(
                     self._message(failure.reason, attempt, final=True, tail="the same error twice; not retried again"),
                     attempts=attempt,
                     retryable=True,
+                    cause=cause,
                 )
             if attempt > self.max_retries:
                 raise ModelCallError(
-                    self._message(failure.reason, attempt, final=True), attempts=attempt, retryable=True
+                    self._message(failure.reason, attempt, final=True), attempts=attempt, retryable=True, cause=cause
                 )
             last_deterministic = failure.reason if failure.deterministic else None
             if self.on_retry is not None:

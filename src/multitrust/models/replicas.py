@@ -71,21 +71,31 @@ class ReplicaPool(ChatModel):
         self.default_concurrency = sum(r.model.default_concurrency for r in self.replicas)
         self.per_sample = False
 
-    def _pick(self, now: float) -> Replica | None:
+    def _pick(self, now: float, live: list[Replica]) -> Replica | None:
         """The healthy replica with the fewest outstanding requests (ties: fewest sent so far), or None
         when every replica is backing off."""
-        healthy = [r for r in self.replicas if r.backoff_until <= now]
+        healthy = [r for r in live if r.backoff_until <= now]
         if not healthy:
             return None
         return min(healthy, key=lambda r: (r.outstanding, r.requests))
 
+    def _live(self, request: Request) -> list[Replica]:
+        """Replicas whose fail fast has not stopped this kind of request (all of them, if every one has:
+        the request then fails at once with the stop's cause)."""
+        live = [r for r in self.replicas if not getattr(r.model, "refuses", lambda _: False)(request)]
+        return live or self.replicas[:1]
+
     async def generate(self, request: Request) -> ModelReply:
         last: ModelCallError | None = None
+        causes: set[str] = set()
         for attempt in range(1, self.max_attempts + 1):
             now = time.monotonic()
-            replica = self._pick(now)
+            live = self._live(request)
+            if len(live) == 1 and getattr(live[0].model, "refuses", lambda _: False)(request):
+                return await live[0].model.generate(request)  # raises the stop's error without sending
+            replica = self._pick(now, live)
             if replica is None:  # all backing off: wait for the first one to come back
-                soonest = min(self.replicas, key=lambda r: r.backoff_until)
+                soonest = min(live, key=lambda r: r.backoff_until)
                 await asyncio.sleep(max(0.0, soonest.backoff_until - now))
                 replica = soonest
             replica.outstanding += 1
@@ -101,7 +111,17 @@ class ReplicaPool(ChatModel):
                         f"{exc} (replica {replica.name}; not retried: the same on every replica)",
                         attempts=attempt,
                         retryable=False,
+                        cause=exc.cause,
                     ) from None
+                if exc.cause is not None and exc.cause in causes:  # the same deterministic error again
+                    raise ModelCallError(
+                        f"{exc} (the same error twice; not retried on other replicas)",
+                        attempts=attempt,
+                        retryable=False,
+                        cause=exc.cause,
+                    ) from None
+                if exc.cause is not None:
+                    causes.add(exc.cause)
                 if attempt < self.max_attempts and self.on_retry is not None:
                     self.on_retry(request, attempt, f"replica {replica.name}: {exc}")
                 continue
