@@ -7,8 +7,7 @@ image questions against the loopback server in ``text_only`` mode, in its own pr
 (preflight would stop it before the first sample), and prints:
 
 - wall_s: wall time of ``Runner.run`` (planning, generation, scoring)
-- requests_sent: chat requests the server received (each image request at most twice, and none after
-  the endpoint is stopped)
+- requests_sent: chat requests the server received (none after the endpoint is stopped)
 - failed, stopped: generations stored as failed, and the count on the fail-fast line
 
 Usage: python bench/fail_fast.py [--n 60] [--concurrency 8]

@@ -42,9 +42,9 @@ def test_text_only_server_without_preflight_stops_after_a_few_requests(tmp_path:
     assert len(lines) == 1, result.stderr  # printed once
     assert lines[0].startswith(f"error: smollm @ {srv.url}: HTTP 500: {TEXT_ONLY_ERROR}")
     assert lines[0].endswith("; 10 image requests failed")
-    # two in flight, each tried at most twice before three distinct requests had the same error; the
+    # two in flight, each tried at most twice, until three distinct requests had the same error twice; the
     # other requests were never sent
-    assert stats["chat_requests"] <= 3 * 2 and stats["statuses"] == {"500": stats["chat_requests"]}
+    assert stats["chat_requests"] <= 4 * 2 and stats["statuses"] == {"500": stats["chat_requests"]}
     con = sqlite3.connect(out / "run.sqlite")
     try:
         errors = [row[0] for row in con.execute("SELECT error FROM generations")]
@@ -55,7 +55,7 @@ def test_text_only_server_without_preflight_stops_after_a_few_requests(tmp_path:
         (stop,) = store.get_meta("stopped_endpoints")
     assert (stop["role"], stop["shape"], stop["count"]) == ("model under test", "image", 10)
     stopped = [e for e in errors if "stopped sending requests of this kind" in e]
-    assert len(stopped) >= 10 - 2  # all but the first two carry the stop itself
+    assert len(stopped) >= 10 - 3  # all but the first ones carry the stop itself
 
 
 @pytest.fixture

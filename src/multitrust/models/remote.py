@@ -8,10 +8,12 @@ the SDK cannot parse. Images are encoded once per image content hash (:class:`Im
 pairs one image with many prompts. Importing this module imports no SDK.
 
 Fail fast (:class:`FailFast`): what is transient is retried (connection errors, timeouts, 408/409/429,
-502/503/504/529, any 5xx that carries ``Retry-After``, unreadable bodies). A deterministic error (a 4xx
-other than those, or a 5xx without ``Retry-After``, which is retried once but not again when the same body
-comes back) that repeats on ``FAIL_FAST_AFTER`` distinct requests in a row stops the endpoint for requests
-of that shape (text, or with images): they fail at once with that cause, without being sent. This is what
+502/503/504/529, any 5xx that carries ``Retry-After``, unreadable bodies). A deterministic error — a 4xx
+other than those, or a 5xx without ``Retry-After`` that comes back with the same body when the request is
+retried — that repeats on ``FAIL_FAST_AFTER`` distinct requests in a row, with no request of the same shape
+(text, or with images) answered meanwhile, stops the endpoint for that shape: those requests fail at once
+with that cause, without being sent (and one retried with an error other requests already had is not
+retried again). Random 500s of a flaky server are retried as before: other requests keep succeeding. This is what
 turns a text-only server answering every image request with the same HTTP 500 into a failure found in
 seconds rather than hours of backoff.
 """
@@ -127,16 +129,38 @@ class FailFast:
             raise ValueError("fail-fast threshold must be >= 1")
         self.threshold = threshold
         self._runs: dict[str, tuple[str, set[str]]] = {}
+        self._last_success: dict[str, float] = {}
         self.stopped: dict[str, Stopped] = {}
 
     def success(self, shape: str) -> None:
         self._runs.pop(shape, None)
+        self._last_success[shape] = time.monotonic()
 
-    def failure(self, shape: str, reason: str, request_hash: str, message: Callable[[str, int], str]) -> Stopped | None:
-        """Record one deterministic failure; the :class:`Stopped` when the shape is (now) stopped."""
+    def suspect(self, shape: str, reason: str, request_hash: str, since: float) -> bool:
+        """Whether another request already had this error (confirmed) and none of the shape succeeded since
+        ``since``: then retrying ``request_hash`` further is unlikely to help."""
+        current = self._runs.get(shape)
+        if current is None or current[0] != reason or not (current[1] - {request_hash}):
+            return False
+        return self._last_success.get(shape, -math.inf) < since
+
+    def failure(
+        self,
+        shape: str,
+        reason: str,
+        request_hash: str,
+        message: Callable[[str, int], str],
+        since: float | None = None,
+    ) -> Stopped | None:
+        """Record one deterministic failure of a request that first failed at ``since`` (monotonic time;
+        now when None); the :class:`Stopped` when the shape is (now) stopped. A failure does not count when
+        a request of the same shape succeeded since: then the endpoint does serve such requests (a flaky
+        server's 500s come in bursts, a text-only server never answers an image)."""
         stopped = self.stopped.get(shape)
         if stopped is not None:
             return stopped
+        if since is not None and self._last_success.get(shape, -math.inf) >= since:
+            return None
         current = self._runs.get(shape)
         if current is None or current[0] != reason:
             current = (reason, set())
@@ -433,6 +457,16 @@ class RemoteChatModel(ChatModel):
         """The request shapes this endpoint stopped serving (fail fast), with their causes and counts."""
         return list(self.fail_fast.stopped.values())
 
+    def confirm_failure(self, request: Request, cause: str, since: float | None = None) -> Stopped | None:
+        """Count a deterministic failure of ``request`` (first failed at ``since``) for fail fast (a replica
+        pool calls this when two of its replicas gave one request the same error); the :class:`Stopped`
+        once its kind is stopped."""
+        return self.fail_fast.failure(_shape(request), cause, request.hash, self._stop_message, since)
+
+    def suspects(self, request: Request, cause: str, since: float) -> bool:
+        """Whether retrying ``request`` after ``cause`` is unlikely to help (see :meth:`FailFast.suspect`)."""
+        return self.fail_fast.suspect(_shape(request), cause, request.hash, since)
+
     def refuses(self, request: Request) -> bool:
         """Whether fail fast stopped the kind of request this is (a replica pool routes it elsewhere)."""
         return _shape(request) in self.fail_fast.stopped
@@ -453,6 +487,7 @@ class RemoteChatModel(ChatModel):
         body = await self._prepare(request)
         attempt = 0
         last_deterministic: str | None = None
+        first_failed: float | None = None  # when this request first failed with a deterministic error
         while True:
             attempt += 1
             try:
@@ -463,15 +498,26 @@ class RemoteChatModel(ChatModel):
                 self.fail_fast.success(shape)
                 return reply
             cause = failure.reason if failure.deterministic else None
-            if cause is not None:
-                stopped = self.fail_fast.failure(shape, cause, request.hash, self._stop_message)
+            # counted once confirmed: a 4xx at once, a 5xx when the same request got the same body twice
+            # (a flaky server's random 500s rarely hit one request twice; a text-only server's always do)
+            if cause is not None and first_failed is None:
+                first_failed = time.monotonic()
+            if cause is not None and (not failure.retryable or cause == last_deterministic):
+                stopped = self.confirm_failure(request, cause, first_failed)
                 if stopped is not None:
                     raise self._refuse(stopped, request, attempt)
             if not failure.retryable:
                 raise ModelCallError(self._message(failure.reason, attempt, final=False), attempts=attempt, cause=cause)
-            if cause is not None and cause == last_deterministic:
+            if (
+                cause is not None
+                and cause == last_deterministic
+                and first_failed is not None
+                and self.fail_fast.suspect(shape, cause, request.hash, first_failed)
+            ):
                 raise ModelCallError(
-                    self._message(failure.reason, attempt, final=True, tail="the same error twice; not retried again"),
+                    self._message(
+                        failure.reason, attempt, final=True, tail="the same error as other requests; not retried again"
+                    ),
                     attempts=attempt,
                     retryable=True,
                     cause=cause,

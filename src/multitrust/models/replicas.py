@@ -46,6 +46,14 @@ class Replica:
         }
 
 
+def _hopeless(model: ChatModel, request: Request, cause: str, since: float | None) -> bool:
+    """Whether the replica's fail fast stopped this kind of request or suspects the cause is deterministic."""
+    if getattr(model, "refuses", lambda _: False)(request):
+        return True
+    suspects = getattr(model, "suspects", None)
+    return since is not None and suspects is not None and suspects(request, cause, since)
+
+
 class ReplicaPool(ChatModel):
     """Least-outstanding-requests routing over several adapters of the same model, with per-replica
     backoff and fail-over. ``max_attempts`` bounds the attempts of one request over all replicas."""
@@ -87,7 +95,8 @@ class ReplicaPool(ChatModel):
 
     async def generate(self, request: Request) -> ModelReply:
         last: ModelCallError | None = None
-        causes: set[str] = set()
+        causes: dict[str, list[Replica]] = {}
+        first_failed: float | None = None
         for attempt in range(1, self.max_attempts + 1):
             now = time.monotonic()
             live = self._live(request)
@@ -114,14 +123,21 @@ class ReplicaPool(ChatModel):
                         cause=exc.cause,
                     ) from None
                 if exc.cause is not None and exc.cause in causes:  # the same deterministic error again
-                    raise ModelCallError(
-                        f"{exc} (the same error twice; not retried on other replicas)",
-                        attempts=attempt,
-                        retryable=False,
-                        cause=exc.cause,
-                    ) from None
+                    involved = [*causes[exc.cause], replica]
+                    for r in involved:  # confirmed: fail fast counts it on those replicas
+                        confirm = getattr(r.model, "confirm_failure", None)
+                        if confirm is not None:
+                            confirm(request, exc.cause, first_failed)
+                    if any(_hopeless(r.model, request, exc.cause, first_failed) for r in involved):
+                        raise ModelCallError(
+                            f"{exc} (the same error as other requests; not retried on other replicas)",
+                            attempts=attempt,
+                            retryable=False,
+                            cause=exc.cause,
+                        ) from None
                 if exc.cause is not None:
-                    causes.add(exc.cause)
+                    causes.setdefault(exc.cause, []).append(replica)
+                    first_failed = first_failed if first_failed is not None else time.monotonic()
                 if attempt < self.max_attempts and self.on_retry is not None:
                     self.on_retry(request, attempt, f"replica {replica.name}: {exc}")
                 continue
