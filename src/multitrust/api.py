@@ -18,9 +18,12 @@ from multitrust.report.run_report import RunResults, build_report
 from multitrust.scoring.base import EvalContext, Fidelity
 
 
-def run(cfg: RunConfig, *, progress: ProgressSink | None = None) -> RunSummary:
-    """Generate, judge and score ``cfg.tasks`` for ``cfg.model``; resumes if ``cfg.out`` holds the run."""
-    return asyncio.run(Runner(cfg, progress=progress).run())
+def run(cfg: RunConfig, *, progress: ProgressSink | None = None, preflight: bool = False) -> RunSummary:
+    """Generate, judge and score ``cfg.tasks`` for ``cfg.model``; resumes if ``cfg.out`` holds the run.
+
+    ``preflight`` probes every remote endpoint first and raises
+    :class:`~multitrust.engine.preflight.PreflightError` (one line per endpoint) before any work."""
+    return asyncio.run(Runner(cfg, progress=progress, preflight=preflight).run())
 
 
 def score(

@@ -183,6 +183,15 @@ def run_cmd(
         Path | None, typer.Option("--config", help="YAML/JSON run config; command-line options override it.")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    no_preflight: Annotated[
+        bool, typer.Option("--no-preflight", help="Skip the probe of the model and judge endpoints before the run.")
+    ] = False,
+    allow_text_only: Annotated[
+        bool, typer.Option("--allow-text-only", help="Run only variants without images; the rest are marked not run.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print requests, tokens and estimated cost per task; send nothing.")
+    ] = False,
 ) -> None:
     """Run tasks against a model; re-running the same command resumes where it stopped."""
     from multitrust import api
@@ -207,6 +216,7 @@ def run_cmd(
             "bootstrap": bootstrap,
             "max_tokens": max_tokens,
             "shared_cache": None if shared_cache else False,
+            "text_only": True if allow_text_only else None,
         }
         merged = {**settings, **{k: v for k, v in given.items() if v is not None}}
         if not ({"model", "tasks", "limit"} & set(merged)):
@@ -225,9 +235,17 @@ def run_cmd(
         first = exc.errors()[0]
         where = f"{config}: " if config else ""
         _fail(f"{where}--{'.'.join(str(x) for x in first['loc']).replace('_', '-')}: {first['msg']}")
+    if dry_run:
+        from multitrust.cli_dryrun import print_dry_run
+
+        try:
+            print_dry_run(cfg, console)
+        except MultitrustError as exc:
+            _fail(str(exc))
+        return
     progress = NullProgress() if quiet or not console.is_terminal else RichProgress(console)
     try:
-        summary = api.run(cfg, progress=progress)
+        summary = api.run(cfg, progress=progress, preflight=not no_preflight)
     except KeyboardInterrupt:
         err_console.print(
             f"interrupted; finished requests are saved. Run the same command again to resume ({cfg.out})."
@@ -243,7 +261,15 @@ def run_cmd(
             console.print(f"report: {out_dir / 'report.html'} and report.json", highlight=False)
         except MultitrustError as exc:
             err_console.print(f"[yellow]warning:[/] report not written: {escape(str(exc))}")
-    if summary.task_errors and not summary.scores:
+    for task, variants in summary.not_run.items():
+        console.print(f"{task}: not run (text only): {', '.join(variants)}", highlight=False, markup=False)
+    for stop in summary.stopped:  # fail fast: one line per stopped endpoint, with its count
+        err_console.print(
+            f"[bold red]error:[/] {escape(str(stop['message']))}; {stop['count']} {stop['shape']} requests failed",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if (summary.task_errors and not summary.scores) or summary.stopped:
         raise typer.Exit(1)
 
 

@@ -18,7 +18,7 @@ from PIL import Image
 from multitrust.core.errors import ModelCallError, SpecError
 from multitrust.core.types import ImageRef, Message, Request
 from multitrust.models.openai_api import OpenAIChatModel, parse_retry_after
-from multitrust.testing.server import ServerHandle, prompt_sha256, start_server
+from multitrust.testing.server import TEXT_ONLY_ERROR, ServerHandle, prompt_sha256, start_server
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -214,10 +214,10 @@ def test_on_retry_hook(server: ServerHandle) -> None:
     calls: list[tuple[str, int, str]] = []
     model = make_model(server)
     model.on_retry = lambda request, attempt, reason: calls.append((request.prompt, attempt, reason))
-    (reply,) = run(ask(model, req("[[fault:500:2]] l")))
+    (reply,) = run(ask(model, req("[[fault:503:2]] l")))
     assert reply.attempts == 3
-    assert [(p, a) for p, a, _ in calls] == [("[[fault:500:2]] l", 1), ("[[fault:500:2]] l", 2)]
-    assert all(r.startswith("HTTP 500") for _, _, r in calls)
+    assert [(p, a) for p, a, _ in calls] == [("[[fault:503:2]] l", 1), ("[[fault:503:2]] l", 2)]
+    assert all(r.startswith("HTTP 503") for _, _, r in calls)
 
 
 def test_concurrent_requests_each_sent_once(server: ServerHandle) -> None:
@@ -285,3 +285,148 @@ def test_backoff_is_exponential_jittered_and_capped(server: ServerHandle) -> Non
         assert full / 2 <= delay <= full
     assert model._delay(1, 3.0) == 3.0
     run(model.aclose())
+
+
+# ----------------------------------------------------------------------------------------- fail fast
+
+
+async def outcomes(model: OpenAIChatModel, requests: list[Request], *, sequential: bool) -> list[Any]:
+    """Each request's reply or its ModelCallError, in order; the model is closed afterwards."""
+
+    async def one(r: Request) -> Any:
+        try:
+            return await model.generate(r)
+        except ModelCallError as exc:
+            return exc
+
+    try:
+        if sequential:
+            return [await one(r) for r in requests]
+        return list(await asyncio.gather(*(one(r) for r in requests)))
+    finally:
+        await model.aclose()
+
+
+def test_text_only_server_stops_image_requests_after_three(tmp_path: Path) -> None:
+    """llama.cpp's text-only server answers every image request with the same HTTP 500. One at a time: the
+    first request uses its retries (a 5xx without Retry-After may be transient); the same body twice on a
+    second request, with nothing answered meanwhile, ends it; a third stops image requests, and the rest
+    fail at once without being sent. Text requests still work."""
+    image = png(tmp_path / "a.png")
+    with start_server(text_only=True) as srv:
+        model = make_model(srv, max_retries=6)
+        requests = [req(f"describe {i}", image) for i in range(10)]
+        *results, text_reply = run(outcomes(model, [*requests, req("plain text")], sequential=True))
+        assert text_reply.text == "plain text"  # the endpoint still serves text requests
+        stats = srv.stats()
+        assert all(isinstance(r, ModelCallError) for r in results)
+        assert stats["chat_requests"] == 7 + 2 + 2 + 1  # all tries, then two each; the text one
+        assert [r.attempts for r in results] == [7, 2, 2] + [0] * 7
+        for r in results:
+            assert TEXT_ONLY_ERROR in str(r)
+        stop_message = str(results[2])
+        assert "the same error on 3 requests in a row" in stop_message
+        assert all(str(r) == stop_message for r in results[3:])
+        (stopped,) = model.stopped()
+        assert (stopped.shape, stopped.count) == ("image", 10)
+        assert stopped.cause == f"HTTP 500: {TEXT_ONLY_ERROR}"
+
+
+def test_concurrent_text_only_failures_are_not_retried(tmp_path: Path) -> None:
+    image = png(tmp_path / "a.png")
+    with start_server(text_only=True) as srv:
+        model = make_model(srv, max_retries=6, backoff_base=0.5)
+        results = run(outcomes(model, [req(f"describe {i}", image) for i in range(12)], sequential=False))
+        assert all(isinstance(r, ModelCallError) for r in results)
+        # all twelve in flight at once, each tried at most twice (not seven times): those whose backoff ended
+        # after three had the same error twice were failed without a second try
+        assert 12 + 3 <= srv.stats()["chat_requests"] <= 24
+        assert model.stopped()[0].count == 12
+
+
+def test_repeated_4xx_stops_after_three_distinct_requests(server: ServerHandle) -> None:
+    model = make_model(server)
+    results = run(outcomes(model, [req(f"[[fault:400:99]] q{i}") for i in range(6)], sequential=True))
+    assert server.stats()["chat_requests"] == 3
+    assert [r.attempts for r in results] == [1, 1, 1, 0, 0, 0]
+    assert "not retryable" in str(results[0]) and "requests in a row" in str(results[3])
+    assert model.stopped()[0].count == 6
+
+
+def test_a_success_breaks_the_run_of_failures(server: ServerHandle) -> None:
+    model = make_model(server)
+    prompts = ["[[fault:404:99]] a", "[[fault:404:99]] b", "fine", "[[fault:404:99]] c", "[[fault:404:99]] d"]
+    results = run(outcomes(model, [req(p) for p in prompts], sequential=True))
+    assert [isinstance(r, ModelCallError) for r in results] == [True, True, False, True, True]
+    assert model.stopped() == []
+    assert server.stats()["chat_requests"] == 5
+
+
+def test_different_errors_do_not_add_up(server: ServerHandle) -> None:
+    model = make_model(server)
+    prompts = ["[[fault:400:99]] a", "[[fault:422:99]] b", "[[fault:400:99]] c", "[[fault:422:99]] d"]
+    run(outcomes(model, [req(p) for p in prompts], sequential=True))
+    assert model.stopped() == []
+
+
+def test_random_500s_of_a_flaky_server_never_stop_it() -> None:
+    """30% of answers are HTTP 500 with one and the same body: distinct requests often fail in a row, but a
+    retry of the same request almost always succeeds, so nothing is confirmed deterministic."""
+    with start_server(fail_rate=0.3, seed=5) as srv:
+        model = make_model(srv, max_retries=10, backoff_base=0.001)
+        results = run(outcomes(model, [req(f"flaky {i}") for i in range(200)], sequential=False))
+        assert model.stopped() == []
+        answered = [r for r in results if not isinstance(r, ModelCallError)]
+        assert len(answered) >= 170  # a request is lost only when both of its first tries get the 500
+        assert srv.stats()["faults"]["500"] >= 40
+
+
+def test_same_request_failing_twice_counts_once(server: ServerHandle) -> None:
+    """Three tries of one request are one request: fail fast needs distinct requests."""
+    model = make_model(server)
+    r = req("[[fault:400:99]] same")
+    run(outcomes(model, [r, r, r], sequential=True))
+    assert model.stopped() == []
+
+
+def test_429_storm_is_retried_and_succeeds() -> None:
+    with start_server(rate_limit_rate=0.7, retry_after=0.01, seed=3) as srv:
+        model = make_model(srv, max_retries=30)
+        replies = run(outcomes(model, [req(f"storm {i}") for i in range(40)], sequential=False))
+        assert [r.text for r in replies] == [f"storm {i}" for i in range(40)]
+        stats = srv.stats()
+        assert stats["statuses"]["429"] > 40  # most requests were rate limited, some many times
+        assert model.stopped() == []
+
+
+def test_503_is_transient() -> None:
+    """503 is retried whatever its body: many distinct requests failing with it never stop the endpoint."""
+    with start_server() as srv:
+        model = make_model(srv, max_retries=2)
+        results = run(outcomes(model, [req(f"[[fault:503:2]] s{i}") for i in range(5)], sequential=True))
+        assert all(r.attempts == 3 and r.text for r in results)
+        assert model.stopped() == []
+
+
+def test_content_policy_refusals_never_stop_the_endpoint(server: ServerHandle) -> None:
+    """A 400 content_policy_violation judges one prompt (jailbreak tasks have many in a row), not the
+    endpoint: each fails at once, none stops the others."""
+    model = make_model(server)
+    results = run(outcomes(model, [req(f"[[fault:policy:99]] jailbreak {i}") for i in range(6)], sequential=True))
+    assert all(isinstance(r, ModelCallError) and r.attempts == 1 for r in results)
+    assert all("HTTP 400: Your request was rejected as a result of our safety system." in str(r) for r in results)
+    assert model.stopped() == [] and server.stats()["chat_requests"] == 6
+
+
+def test_connection_errors_never_quote_url_credentials() -> None:
+    with start_server() as srv:
+        url = srv.url
+    model = OpenAIChatModel(
+        "m", spec="x", base_url=url.replace("http://", "http://user:pw-secret@"), api_key=SECRET, max_retries=0
+    )
+    with pytest.raises(ModelCallError) as info:
+        run(ask(model, req("k")))
+    assert "pw-secret" not in str(info.value) and "connection error" in str(info.value)
+    assert (
+        model._scrub("proxy http://u:pw-secret@proxy.example:3128 refused") == "proxy http://proxy.example:3128 refused"
+    )

@@ -111,13 +111,16 @@ def test_deterministic_error_is_not_failed_over(servers: list[ServerHandle]) -> 
 
 
 def test_all_replicas_down_gives_up_with_the_cause() -> None:
-    with start_server(fail_rate=1.0) as a, start_server(fail_rate=1.0) as b:
+    # 503 (unavailable) on every attempt: transient, so retried over the replicas until attempts run out
+    # (the same 500 twice would be taken as the servers' answer to this request and not retried again)
+    down = Request.build("openai-compat:x@m", (Message("user", "[[fault:503:99]] question 0"),), max_tokens=8)
+    with start_server() as a, start_server() as b:
         model = load_model(pool_spec([a.url, b.url], max_retries="2"))
         model.backoff_base = 0.01
 
         async def go() -> None:
             try:
-                await model.generate(req(0))
+                await model.generate(down)
             finally:
                 await model.aclose()
 

@@ -265,3 +265,63 @@ def test_spawn_server_subprocess() -> None:
         proc.reset()
         assert proc.stats()["chat_requests"] == 0
     assert proc._proc.returncode == 0  # SIGTERM → clean exit
+
+
+# ------------------------------------------------------------------------- endpoint behaviours
+
+
+def _image_chat(url: str, model: str = "m") -> tuple:
+    data_url = "data:image/png;base64," + base64.b64encode(PNG_1PX).decode()
+    content = [{"type": "image_url", "image_url": {"url": data_url}}, {"type": "text", "text": "what is this?"}]
+    return _post(url + "/chat/completions", {"model": model, "messages": [{"role": "user", "content": content}]})
+
+
+def test_text_only_answers_every_image_request_with_the_same_500() -> None:
+    with start_server(text_only=True) as srv:
+        bodies = set()
+        for _ in range(3):
+            status, _, raw = _image_chat(srv.url)
+            assert status == 500
+            bodies.add(raw)
+        assert len(bodies) == 1
+        assert json.loads(bodies.pop()) == {
+            "error": {"code": 500, "message": 'can only concatenate str (not "list") to str', "type": "server_error"}
+        }
+        assert _chat(srv.url, "plain text")[0] == 200
+        assert srv.stats()["statuses"] == {"500": 3, "200": 1}
+
+
+def test_served_models_are_listed_and_others_get_404() -> None:
+    with start_server(models=("alpha", "beta")) as srv:
+        with urllib.request.urlopen(srv.url + "/models", timeout=10) as resp:
+            assert [m["id"] for m in json.loads(resp.read())["data"]] == ["alpha", "beta"]
+        assert _chat(srv.url, "hi", model="alpha")[0] == 200
+        status, _, raw = _chat(srv.url, "hi", model="gamma")
+        assert status == 404
+        error = json.loads(raw)["error"]
+        assert error["code"] == "model_not_found" and "`gamma` does not exist" in error["message"]
+
+
+def test_api_key_is_required_when_set() -> None:
+    with start_server(api_key="k-123") as srv:
+        assert _chat(srv.url, "hi")[0] == 401
+        req = urllib.request.Request(srv.url + "/models", headers={"Authorization": "Bearer k-123"})
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            assert resp.status == 200
+        body = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
+        req = urllib.request.Request(
+            srv.url + "/chat/completions",
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json", "Authorization": "Bearer k-123"},
+            method="POST",
+        )
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            assert resp.status == 200
+
+
+def test_new_options_survive_the_command_line() -> None:
+    argv = ServerOptions(text_only=True, models=("a", "b"), api_key="k").to_argv()
+    assert "--text-only" in argv and argv[argv.index("--models") + 1] == "a,b"
+    with spawn_server(text_only=True, models=("a",)) as proc:
+        assert _image_chat(proc.url, model="a")[0] == 500
+        assert _chat(proc.url, "x", model="z")[0] == 404

@@ -34,7 +34,10 @@ class StoreError(MultitrustError):
 class ModelCallError(MultitrustError):
     """A model request failed for good after its retries. Stored as an error, never as response text."""
 
-    def __init__(self, message: str, *, attempts: int = 1, retryable: bool = False) -> None:
+    def __init__(self, message: str, *, attempts: int = 1, retryable: bool = False, cause: str | None = None) -> None:
         super().__init__(message)
         self.attempts = attempts
         self.retryable = retryable
+        #: the server's error when the same request would get it again (a 4xx, a 5xx without Retry-After),
+        #: one line; None for transient failures. Replica pools do not try it on every replica.
+        self.cause = cause

@@ -35,6 +35,9 @@ class RunConfig(BaseModel):
     max_tokens: int | None = Field(
         default=None, ge=1, description="cap on generated tokens per request (default: each task's own length)"
     )
+    text_only: bool = Field(
+        default=False, description="run only the variants without images (the model takes no images)"
+    )
 
     @field_validator("tasks")
     @classmethod

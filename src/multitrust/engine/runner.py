@@ -20,15 +20,17 @@ from multitrust.core.types import Generation, Request, Sample, TaskScore
 from multitrust.data.locate import cache_root, resolve_data
 from multitrust.data.tree import DataTree
 from multitrust.engine.config import RunConfig
+from multitrust.engine.preflight import Probe, preflight
 from multitrust.engine.progress import NullProgress, ProgressSink
 from multitrust.engine.scorer import score_tasks
 from multitrust.engine.shared_cache import FILE_NAME, SharedCache, shareable
 from multitrust.engine.store import RunLock, RunStore
 from multitrust.models.base import ChatModel
+from multitrust.models.remote import remote_parts
 from multitrust.models.spec import load_model, parse_model_spec
 from multitrust.scoring.base import EvalContext
 from multitrust.tasks.registry import get_task
-from multitrust.tasks.spec import build_samples
+from multitrust.tasks.spec import TEXT, build_samples
 
 CONFIG_FILE = "config.json"
 
@@ -56,6 +58,10 @@ class RunSummary:
     phases: dict[str, float] = field(default_factory=dict)
     #: per replica of a replicated model (requests, answered, errors, mean latency); None for one endpoint
     replicas: list[dict[str, object]] | None = None
+    #: endpoints that stopped a kind of request (fail fast): role, model, endpoint, shape, cause, count
+    stopped: list[dict[str, object]] = field(default_factory=list)
+    #: task → variants not run because the run is text only (``--allow-text-only``)
+    not_run: dict[str, list[str]] = field(default_factory=dict)
 
 
 def load_judges(
@@ -113,13 +119,21 @@ def check_compatible(store: RunStore, cfg: RunConfig, model_spec: str) -> None:
         )
 
 
+def image_variants_of(task_id: str, fidelity: str) -> list[str]:
+    """The variants of a task that send an image under ``fidelity``."""
+    return [v.name for v in get_task(task_id).variants if v.image_mode(fidelity) != TEXT]
+
+
 def plan_task(
     task_id: str, tree: DataTree, model: ChatModel, cfg: RunConfig
 ) -> list[tuple[Sample, Request | None, str | None]]:
-    """Every sample of every variant of a task, with its request (None when the sample failed to build)."""
+    """Every sample of every variant of a task, with its request (None when the sample failed to build);
+    a text-only run (``cfg.text_only``) plans no variant that sends an image."""
     task = get_task(task_id)
     planned: list[tuple[Sample, Request | None, str | None]] = []
     for variant in task.variants:
+        if cfg.text_only and variant.image_mode(cfg.fidelity) != TEXT:
+            continue
         for build in build_samples(task, variant, tree, seed=cfg.seed, limit=cfg.limit, fidelity=cfg.fidelity):
             if build.error:
                 planned.append((build.sample, None, build.error))
@@ -138,6 +152,46 @@ def plan_task(
     return planned
 
 
+def scoring_apis(task_ids: list[str]) -> list[object]:
+    """The remote toxicity backends (Perspective, OpenAI Moderation) the selected tasks would call."""
+    from multitrust.engine.dryrun import evaluator_parts
+    from multitrust.scoring.classifiers.toxicity import ToxicityEvaluator, _ApiBackend
+
+    found: dict[int, object] = {}
+    for tid in task_ids:
+        for variant in get_task(tid).variants:
+            for part in evaluator_parts(variant.evaluator):
+                if isinstance(part, ToxicityEvaluator) and isinstance(part.backend, _ApiBackend):
+                    found.setdefault(id(part.backend), part.backend)
+    return list(found.values())
+
+
+def stopped_endpoints(
+    model: ChatModel, judge: ChatModel | None, task_judges: dict[str, ChatModel]
+) -> list[dict[str, object]]:
+    """Every request shape an endpoint of this run stopped (fail fast), once per adapter."""
+    out: list[dict[str, object]] = []
+    seen: set[int] = set()
+    roles = [("model under test", model), ("judge", judge), *(("judge", j) for j in task_judges.values())]
+    for role, m in [(role, part) for role, x in roles if x is not None for part in remote_parts(x)]:
+        if id(m) in seen:
+            continue
+        seen.add(id(m))
+        for stop in m.stopped():
+            out.append(
+                {
+                    "role": role,
+                    "model": m.model,
+                    "endpoint": m.endpoint,
+                    "shape": stop.shape,
+                    "cause": stop.cause,
+                    "message": stop.message,
+                    "count": stop.count,
+                }
+            )
+    return out
+
+
 class Runner:
     def __init__(
         self,
@@ -146,11 +200,14 @@ class Runner:
         progress: ProgressSink | None = None,
         model: ChatModel | None = None,
         judge: ChatModel | None = None,
+        preflight: bool = False,
     ) -> None:
         self.cfg = cfg
         self.progress = progress or NullProgress()
         self.model = model
         self.judge = judge
+        #: probe every endpoint before planning (:mod:`multitrust.engine.preflight`); the CLI turns it on
+        self.preflight = preflight
         # state of the generation pipeline (reset by _pipeline)
         self._task_of: dict[str, str] = {}
         self._first_sent, self._last_done = float("inf"), 0.0
@@ -163,6 +220,12 @@ class Runner:
         spec = parse_model_spec(cfg.model)  # fail on a bad spec before touching the run dir
         judge, task_judges = load_judges(cfg.judge, cfg.task_judges, seed=cfg.seed, given=self.judge)
         model = self.model or load_model(spec, seed=cfg.seed)
+        if self.preflight:
+            try:
+                await preflight(self._probes(model, judge, task_judges), scoring_apis(cfg.tasks))
+            except BaseException:
+                await self._close_models(model, judge, task_judges)
+                raise
         out.mkdir(parents=True, exist_ok=True)
         lock = RunLock(out, "run")
         try:
@@ -173,6 +236,8 @@ class Runner:
             await self._close_models(model, judge, task_judges)
             raise
         summary = RunSummary(out, model.spec, {})
+        if cfg.text_only:
+            summary.not_run = {t: v for t in cfg.tasks if (v := image_variants_of(t, cfg.fidelity))}
         inv = 0
         status = "failed"
         try:
@@ -213,7 +278,10 @@ class Runner:
             raise
         finally:
             self.progress.close()
+            summary.stopped = stopped_endpoints(model, judge, task_judges)
             if inv:
+                # what fail fast stopped in this invocation (the console line; reports may show it)
+                store.set_meta("stopped_endpoints", summary.stopped)
                 store.end_invocation(
                     inv,
                     status=status,
@@ -227,6 +295,20 @@ class Runner:
             summary.wall_s = time.perf_counter() - started
         return summary
 
+    def _probes(self, model: ChatModel, judge: ChatModel | None, task_judges: dict[str, ChatModel]) -> list[Probe]:
+        """The model under test (with images when a selected variant sends one), then each judge that a
+        selected task would call."""
+        from multitrust.engine.dryrun import task_calls_judge
+
+        cfg = self.cfg
+        images = not cfg.text_only and any(image_variants_of(t, cfg.fidelity) for t in cfg.tasks)
+        probes = [Probe("model under test", model, images)]
+        for tid in cfg.tasks:
+            chosen = task_judges.get(tid, judge)
+            if chosen is not None and task_calls_judge(tid):
+                probes.append(Probe("judge", chosen))
+        return probes
+
     async def _close_models(self, model: ChatModel, judge: ChatModel | None, task_judges: dict[str, ChatModel]) -> None:
         """Close the adapters this runner created (not the ones it was given)."""
         if self.model is None:
@@ -236,6 +318,14 @@ class Runner:
             await j.aclose()
 
     def _record_config(self, store: RunStore, out: Path, model: ChatModel, tree: DataTree) -> None:
+        if self.cfg.text_only:  # what reports show as "not run" (and why)
+            not_run = {t: image_variants_of(t, self.cfg.fidelity) for t in self.cfg.tasks}
+            store.set_meta(
+                "not_run_variants",
+                {"reason": "text-only run (--allow-text-only)", "tasks": {t: v for t, v in not_run.items() if v}},
+            )
+        else:
+            store.set_meta("not_run_variants", None)
         try:
             manifest: Path | None = tree.path("MANIFEST.json")
         except DataError:  # a manifest that points out of the data root is not read

@@ -136,6 +136,22 @@ class OpenAIChatModel(RemoteChatModel):
     async def _attempt(self, body: dict[str, Any], attempt: int) -> ModelReply:
         return _parse_completion(await self._post(body), attempt)
 
+    async def list_model_ids(self) -> list[str] | None:
+        """``GET /models``: the ids the endpoint serves (OpenAI lists only models this key can use, so a
+        shut-down model is absent). None when the server has no such route or answers something unreadable;
+        errors such as a refused connection or a rejected key are raised as the SDK's exceptions."""
+        try:
+            raw = await self._client.get("/models", cast_to=bytes)
+        except openai.APIStatusError as exc:
+            if exc.status_code in (404, 405, 501):
+                return None
+            raise
+        try:
+            data = json.loads(raw)["data"]
+            return [str(m["id"]) for m in data]
+        except (ValueError, KeyError, TypeError):
+            return None
+
     async def _post(self, body: dict[str, Any]) -> bytes:
         """POST /chat/completions through the SDK client (auth, timeouts, status → exception mapping) but
         without its typed-params transform and response model, which cost ~1 ms of CPU per request on

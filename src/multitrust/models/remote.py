@@ -6,6 +6,16 @@ with ``max_retries=0``) so that each retry is reported through ``on_retry``, cou
 ``ModelReply.attempts``, honours the server's ``retry-after`` / ``retry-after-ms``, and also covers bodies
 the SDK cannot parse. Images are encoded once per image content hash (:class:`ImageCache`): a benchmark
 pairs one image with many prompts. Importing this module imports no SDK.
+
+Fail fast (:class:`FailFast`): what is transient is retried (connection errors, timeouts, 408/409/429,
+502/503/504/529, any 5xx that carries ``Retry-After``, unreadable bodies). A deterministic error — a 4xx
+other than those, or a 5xx without ``Retry-After`` that comes back with the same body when the request is
+retried — that repeats on ``FAIL_FAST_AFTER`` distinct requests in a row, with no request of the same shape
+(text, or with images) answered meanwhile, stops the endpoint for that shape: those requests fail at once
+with that cause, without being sent (and one retried with an error other requests already had is not
+retried again). Random 500s of a flaky server are retried as before: other requests keep succeeding. This is what
+turns a text-only server answering every image request with the same HTTP 500 into a failure found in
+seconds rather than hours of backoff.
 """
 
 from __future__ import annotations
@@ -17,6 +27,7 @@ import io
 import json
 import math
 import random
+import re
 import time
 from abc import abstractmethod
 from collections import OrderedDict
@@ -29,21 +40,34 @@ from multitrust.core.types import ImageRef, Message, ModelReply, Request
 from multitrust.models.base import ChatModel
 
 __all__ = [
+    "FAIL_FAST_AFTER",
+    "FailFast",
     "Failure",
     "ImageCache",
     "MalformedResponse",
     "RemoteChatModel",
+    "Stopped",
     "chat_messages",
     "data_url_cache",
     "encode_data_url",
     "one_line",
     "parse_retry_after",
     "redact_url",
+    "remote_parts",
+    "server_message",
 ]
 
 #: HTTP statuses retried besides 5xx
 RETRYABLE_STATUS = frozenset({408, 409, 429})
+#: 5xx statuses that mean "try again later" whatever the body: gateway errors, timeouts, overloaded
+TRANSIENT_5XX = frozenset({502, 503, 504, 529})
+#: distinct requests in a row that must fail with the same deterministic error before an endpoint is stopped
+FAIL_FAST_AFTER = 3
+#: error codes of a refusal of one request's content (a verdict on that prompt, not an endpoint failure):
+#: never counted by fail fast, however often they repeat (jailbreak tasks are full of such prompts)
+CONTENT_POLICY_CODES = frozenset({"content_policy_violation", "content_filter", "invalid_prompt"})
 MAX_REASON_CHARS = 300
+_USERINFO = re.compile(r"//[^/\s@]+@")
 
 V = TypeVar("V", bound=Sized)
 
@@ -53,14 +77,114 @@ class MalformedResponse(Exception):
 
 
 class Failure:
-    """Why one attempt failed: a one-line reason, whether to retry, and the server's requested wait."""
+    """Why one attempt failed: a one-line reason, whether to retry, the server's requested wait, whether
+    the same request would fail the same way again (``deterministic``: counted by :class:`FailFast`), and
+    whether the server could not be reached or did not answer in time (``unreachable``)."""
 
-    __slots__ = ("reason", "retry_after", "retryable")
+    __slots__ = ("deterministic", "reason", "retry_after", "retryable", "unreachable")
 
-    def __init__(self, reason: str, retryable: bool, retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        reason: str,
+        retryable: bool,
+        retry_after: float | None = None,
+        *,
+        deterministic: bool = False,
+        unreachable: bool = False,
+    ) -> None:
         self.reason = reason
         self.retryable = retryable
         self.retry_after = retry_after
+        self.deterministic = deterministic
+        self.unreachable = unreachable
+
+
+class Stopped:
+    """An endpoint stopped for one request shape: the cause, the message every affected request fails
+    with, and the distinct requests that failed with it (``count``)."""
+
+    __slots__ = ("_requests", "cause", "message", "shape")
+
+    def __init__(self, shape: str, cause: str, message: str, requests: set[str]) -> None:
+        self.shape = shape
+        self.cause = cause
+        self.message = message
+        self._requests = set(requests)
+
+    def add(self, request_hash: str) -> None:
+        self._requests.add(request_hash)
+
+    @property
+    def count(self) -> int:
+        return len(self._requests)
+
+
+class FailFast:
+    """Per endpoint (one adapter) and request shape: the current run of distinct requests that failed with
+    the same deterministic error; ``threshold`` of them in a row (no success of that shape in between)
+    stops the shape. Transient failures neither extend nor break a run. Safe under asyncio (no awaits)."""
+
+    def __init__(self, threshold: int = FAIL_FAST_AFTER) -> None:
+        if threshold < 1:
+            raise ValueError("fail-fast threshold must be >= 1")
+        self.threshold = threshold
+        self._runs: dict[str, tuple[str, set[str]]] = {}
+        self._last_success: dict[str, float] = {}
+        self.stopped: dict[str, Stopped] = {}
+
+    def success(self, shape: str) -> None:
+        self._runs.pop(shape, None)
+        self._last_success[shape] = time.monotonic()
+
+    def suspect(self, shape: str, reason: str, request_hash: str, since: float) -> bool:
+        """Whether another request already had this error (confirmed) and none of the shape succeeded since
+        ``since``: then retrying ``request_hash`` further is unlikely to help."""
+        current = self._runs.get(shape)
+        if current is None or current[0] != reason or not (current[1] - {request_hash}):
+            return False
+        return self._last_success.get(shape, -math.inf) < since
+
+    def failure(
+        self,
+        shape: str,
+        reason: str,
+        request_hash: str,
+        message: Callable[[str, int], str],
+        since: float | None = None,
+    ) -> Stopped | None:
+        """Record one deterministic failure of a request that first failed at ``since`` (monotonic time;
+        now when None); the :class:`Stopped` when the shape is (now) stopped. A failure does not count when
+        a request of the same shape succeeded since: then the endpoint does serve such requests (a flaky
+        server's 500s come in bursts, a text-only server never answers an image)."""
+        stopped = self.stopped.get(shape)
+        if stopped is not None:
+            return stopped
+        if since is not None and self._last_success.get(shape, -math.inf) >= since:
+            return None
+        current = self._runs.get(shape)
+        if current is None or current[0] != reason:
+            current = (reason, set())
+            self._runs[shape] = current
+        current[1].add(request_hash)
+        if len(current[1]) < self.threshold:
+            return None
+        stopped = Stopped(shape, reason, message(reason, len(current[1])), current[1])
+        self.stopped[shape] = stopped
+        del self._runs[shape]
+        return stopped
+
+
+def _shape(request: Request) -> str:
+    """What fail fast keeps apart: requests with images (a text-only server rejects them all) and text."""
+    return "image" if any(m.images for m in request.messages) else "text"
+
+
+def remote_parts(model: ChatModel) -> list[RemoteChatModel]:
+    """The HTTP adapters behind a model: itself, or each replica of a replica pool; none for local ones."""
+    if isinstance(model, RemoteChatModel):
+        return [model]
+    replicas = getattr(model, "replicas", None) or []
+    return [r.model for r in replicas if isinstance(getattr(r, "model", None), RemoteChatModel)]
 
 
 def one_line(text: object, limit: int = MAX_REASON_CHARS) -> str:
@@ -106,6 +230,31 @@ def parse_retry_after(headers: Any, cap: float) -> float | None:
     except (TypeError, ValueError):
         return None
     return _clamp(when.timestamp() - time.time(), cap)
+
+
+def server_message(exc: Any) -> str:
+    """The server's own error message of an SDK status error (``{"error": {"message": ...}}`` as OpenAI,
+    Anthropic and llama.cpp send it), else the SDK's ``message`` ("Error code: 500 - {...}")."""
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        inner = body.get("error")
+        for source in (body, inner if isinstance(inner, dict) else {}):
+            message = source.get("message")
+            if isinstance(message, str) and message.strip():
+                return message
+    return str(getattr(exc, "message", exc))
+
+
+def _content_refusal(exc: Any) -> bool:
+    """Whether a 4xx refuses this request's content (OpenAI ``content_policy_violation``, Azure's
+    ``content_filter``) rather than every request."""
+    body = getattr(exc, "body", None)
+    inner = body.get("error") if isinstance(body, dict) else None
+    codes = {getattr(exc, "code", None)}
+    for source in (body, inner):
+        if isinstance(source, dict):
+            codes.add(source.get("code"))
+    return any(isinstance(c, str) and c in CONTENT_POLICY_CODES for c in codes)
 
 
 def _clamp(seconds: float, cap: float) -> float | None:
@@ -258,6 +407,7 @@ class RemoteChatModel(ChatModel):
         self.backoff_max = float(backoff_max)
         self._jitter = random.Random()
         self._closed = False
+        self.fail_fast = FailFast()
 
     # -- provenance
 
@@ -290,41 +440,146 @@ class RemoteChatModel(ChatModel):
     async def _attempt(self, body: Any, attempt: int) -> ModelReply:
         """One call: the reply, or an exception that :meth:`_classify` maps to a retry decision."""
 
+    @property
+    def endpoint(self) -> str:
+        """Where requests go, for messages: the base URL without credentials (the client's own when none was
+        given: the SDKs read ``OPENAI_BASE_URL`` / ``ANTHROPIC_BASE_URL``), or the API's host."""
+        url = self.base_url or str(getattr(getattr(self, "_client", None), "base_url", "") or "")
+        return redact_url(url, drop_query=True) or self.default_host
+
+    def stopped(self) -> list[Stopped]:
+        """The request shapes this endpoint stopped serving (fail fast), with their causes and counts."""
+        return list(self.fail_fast.stopped.values())
+
+    def confirm_failure(self, request: Request, cause: str, since: float | None = None) -> Stopped | None:
+        """Count a deterministic failure of ``request`` (first failed at ``since``) for fail fast (a replica
+        pool calls this when two of its replicas gave one request the same error); the :class:`Stopped`
+        once its kind is stopped."""
+        return self.fail_fast.failure(_shape(request), cause, request.hash, self._stop_message, since)
+
+    def suspects(self, request: Request, cause: str, since: float) -> bool:
+        """Whether retrying ``request`` after ``cause`` is unlikely to help (see :meth:`FailFast.suspect`)."""
+        return self.fail_fast.suspect(_shape(request), cause, request.hash, since)
+
+    def refuses(self, request: Request) -> bool:
+        """Whether fail fast stopped the kind of request this is (a replica pool routes it elsewhere)."""
+        return _shape(request) in self.fail_fast.stopped
+
+    def _refuse(self, stopped: Stopped, request: Request, attempts: int) -> ModelCallError:
+        """The error of a request of a stopped shape (retryable: another replica may serve it; a later run
+        sends it again)."""
+        stopped.add(request.hash)
+        return ModelCallError(stopped.message, attempts=attempts, retryable=True, cause=stopped.cause)
+
     async def generate(self, request: Request) -> ModelReply:
-        """Send one request, retrying transient failures; raise ModelCallError once they are spent."""
+        """Send one request, retrying transient failures; raise ModelCallError once they are spent, at once
+        for a non-retryable error, and without sending anything once :class:`FailFast` stopped the shape."""
+        shape = _shape(request)
+        stopped = self.fail_fast.stopped.get(shape)
+        if stopped is not None:
+            raise self._refuse(stopped, request, 0)
         body = await self._prepare(request)
         attempt = 0
+        last_deterministic: str | None = None
+        first_failed: float | None = None  # when this request first failed with a deterministic error
         while True:
             attempt += 1
+            try:
+                reply = await self._attempt(body, attempt)
+            except Exception as exc:
+                failure = self._classify(exc)
+            else:
+                self.fail_fast.success(shape)
+                return reply
+            cause = failure.reason if failure.deterministic else None
+            # counted once confirmed: a 4xx at once, a 5xx when the same request got the same body twice
+            # (a flaky server's random 500s rarely hit one request twice; a text-only server's always do)
+            if cause is not None and first_failed is None:
+                first_failed = time.monotonic()
+            if cause is not None and (not failure.retryable or cause == last_deterministic):
+                stopped = self.confirm_failure(request, cause, first_failed)
+                if stopped is not None:
+                    raise self._refuse(stopped, request, attempt)
+            if not failure.retryable:
+                raise ModelCallError(self._message(failure.reason, attempt, final=False), attempts=attempt, cause=cause)
+            if (
+                cause is not None
+                and cause == last_deterministic
+                and first_failed is not None
+                and self.fail_fast.suspect(shape, cause, request.hash, first_failed)
+            ):
+                raise ModelCallError(
+                    self._message(
+                        failure.reason, attempt, final=True, tail="the same error as other requests; not retried again"
+                    ),
+                    attempts=attempt,
+                    retryable=True,
+                    cause=cause,
+                )
+            if attempt > self.max_retries:
+                raise ModelCallError(
+                    self._message(failure.reason, attempt, final=True), attempts=attempt, retryable=True, cause=cause
+                )
+            last_deterministic = failure.reason if failure.deterministic else None
+            if self.on_retry is not None:
+                self.on_retry(request, attempt, failure.reason)
+            await asyncio.sleep(self._delay(attempt, failure.retry_after))
+            stopped = self.fail_fast.stopped.get(shape)
+            if stopped is not None:  # another request stopped the endpoint while this one waited
+                raise self._refuse(stopped, request, attempt)
+
+    async def probe(self, request: Request, *, attempts: int = 3) -> ModelReply:
+        """One request for a preflight check: transient failures are retried (at most ``attempts`` tries),
+        but an unreachable server and a deterministic error fail at once (a 5xx without ``Retry-After``
+        gets one more try), with the server's own message. Not counted by fail fast."""
+        body = await self._prepare(request)
+        last: str | None = None
+        for attempt in range(1, attempts + 1):
             try:
                 return await self._attempt(body, attempt)
             except Exception as exc:
                 failure = self._classify(exc)
-            if not failure.retryable:
-                raise ModelCallError(self._message(failure.reason, attempt, final=False), attempts=attempt)
-            if attempt > self.max_retries:
-                raise ModelCallError(
-                    self._message(failure.reason, attempt, final=True), attempts=attempt, retryable=True
-                )
-            if self.on_retry is not None:
-                self.on_retry(request, attempt, failure.reason)
+            final = (
+                failure.unreachable
+                or not failure.retryable
+                or attempt == attempts
+                or (failure.deterministic and failure.reason == last)
+            )
+            if final:
+                raise ModelCallError(failure.reason, attempts=attempt, retryable=failure.retryable)
+            last = failure.reason if failure.deterministic else None
             await asyncio.sleep(self._delay(attempt, failure.retry_after))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def list_model_ids(self) -> list[str] | None:
+        """The model ids the endpoint says it serves, or None when it has no such listing."""
+        return None
 
     def _classify(self, exc: Exception) -> Failure:
         """Map an exception from one attempt to a retry decision (the SDK's classes, then body errors);
         anything else is raised as it is."""
         sdk = self._sdk
         if isinstance(exc, sdk.APITimeoutError):
-            return Failure(f"timed out after {self.timeout:g}s", True)
+            return Failure(f"timed out after {self.timeout:g}s", True, unreachable=True)
         if isinstance(exc, sdk.APIConnectionError):
             cause = exc.__cause__ or exc.__context__
-            detail = f" ({type(cause).__name__})" if cause is not None else ""
-            return Failure(f"connection error{detail}", True)
+            detail = ""
+            if cause is not None:
+                text = self._scrub(str(cause), limit=120)
+                detail = f" ({type(cause).__name__}: {text})" if text else f" ({type(cause).__name__})"
+            return Failure(f"connection error{detail}", True, unreachable=True)
         if isinstance(exc, sdk.APIStatusError):
             status = exc.status_code
-            retryable = status in RETRYABLE_STATUS or status >= 500  # (Anthropic's 529 = overloaded)
-            retry_after = parse_retry_after(exc.response.headers, self.backoff_max) if retryable else None
-            return Failure(f"HTTP {status}: {self._scrub(exc.message)}", retryable, retry_after)
+            reason = f"HTTP {status}: {self._scrub(server_message(exc))}"
+            if status in RETRYABLE_STATUS:
+                return Failure(reason, True, parse_retry_after(exc.response.headers, self.backoff_max))
+            if status >= 500:
+                retry_after = parse_retry_after(exc.response.headers, self.backoff_max)
+                # a 5xx without Retry-After may be the server's answer to this request (llama.cpp's text-only
+                # server answers every image request with the same 500): retried, but counted by fail fast
+                transient = retry_after is not None or status in TRANSIENT_5XX
+                return Failure(reason, True, retry_after, deterministic=not transient)
+            return Failure(reason, False, deterministic=not _content_refusal(exc))
         if isinstance(exc, (sdk.APIResponseValidationError, MalformedResponse, json.JSONDecodeError)):
             return Failure(f"malformed response: {self._scrub(str(exc))}", True)
         if isinstance(exc, ValueError):  # e.g. pydantic validation of a garbled body
@@ -342,16 +597,22 @@ class RemoteChatModel(ChatModel):
         delay = min(self.backoff_max, self.backoff_base * 2.0**exponent)
         return delay * (0.5 + 0.5 * self._jitter.random())
 
-    def _scrub(self, text: str) -> str:
-        text = one_line(text)
+    def _scrub(self, text: str, limit: int = MAX_REASON_CHARS) -> str:
+        """One line, without the key and without any ``user:password@`` of a URL the text quotes."""
+        text = _USERINFO.sub("//", one_line(text, limit))
         if self._secret and len(self._secret) >= 4:
             text = text.replace(self._secret, "***")
         return text
 
-    def _message(self, reason: str, attempts: int, *, final: bool) -> str:
-        where = redact_url(self.base_url) or self.default_host
-        tail = f"gave up after {attempts} attempts" if final else "not retryable"
-        return f"{self.model} @ {where}: {reason} ({tail})"
+    def _message(self, reason: str, attempts: int, *, final: bool, tail: str | None = None) -> str:
+        tail = tail or (f"gave up after {attempts} attempts" if final else "not retryable")
+        return f"{self.model} @ {self.endpoint}: {reason} ({tail})"
+
+    def _stop_message(self, reason: str, n: int) -> str:
+        return (
+            f"{self.model} @ {self.endpoint}: {reason} (the same error on {n} requests in a row: "
+            f"stopped sending requests of this kind)"
+        )
 
     async def aclose(self) -> None:
         if not self._closed:

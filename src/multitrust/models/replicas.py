@@ -46,6 +46,14 @@ class Replica:
         }
 
 
+def _hopeless(model: ChatModel, request: Request, cause: str, since: float | None) -> bool:
+    """Whether the replica's fail fast stopped this kind of request or suspects the cause is deterministic."""
+    if getattr(model, "refuses", lambda _: False)(request):
+        return True
+    suspects = getattr(model, "suspects", None)
+    return since is not None and suspects is not None and suspects(request, cause, since)
+
+
 class ReplicaPool(ChatModel):
     """Least-outstanding-requests routing over several adapters of the same model, with per-replica
     backoff and fail-over. ``max_attempts`` bounds the attempts of one request over all replicas."""
@@ -71,21 +79,32 @@ class ReplicaPool(ChatModel):
         self.default_concurrency = sum(r.model.default_concurrency for r in self.replicas)
         self.per_sample = False
 
-    def _pick(self, now: float) -> Replica | None:
+    def _pick(self, now: float, live: list[Replica]) -> Replica | None:
         """The healthy replica with the fewest outstanding requests (ties: fewest sent so far), or None
         when every replica is backing off."""
-        healthy = [r for r in self.replicas if r.backoff_until <= now]
+        healthy = [r for r in live if r.backoff_until <= now]
         if not healthy:
             return None
         return min(healthy, key=lambda r: (r.outstanding, r.requests))
 
+    def _live(self, request: Request) -> list[Replica]:
+        """Replicas whose fail fast has not stopped this kind of request (all of them, if every one has:
+        the request then fails at once with the stop's cause)."""
+        live = [r for r in self.replicas if not getattr(r.model, "refuses", lambda _: False)(request)]
+        return live or self.replicas[:1]
+
     async def generate(self, request: Request) -> ModelReply:
         last: ModelCallError | None = None
+        causes: dict[str, list[Replica]] = {}
+        first_failed: float | None = None
         for attempt in range(1, self.max_attempts + 1):
             now = time.monotonic()
-            replica = self._pick(now)
+            live = self._live(request)
+            if len(live) == 1 and getattr(live[0].model, "refuses", lambda _: False)(request):
+                return await live[0].model.generate(request)  # raises the stop's error without sending
+            replica = self._pick(now, live)
             if replica is None:  # all backing off: wait for the first one to come back
-                soonest = min(self.replicas, key=lambda r: r.backoff_until)
+                soonest = min(live, key=lambda r: r.backoff_until)
                 await asyncio.sleep(max(0.0, soonest.backoff_until - now))
                 replica = soonest
             replica.outstanding += 1
@@ -101,7 +120,24 @@ class ReplicaPool(ChatModel):
                         f"{exc} (replica {replica.name}; not retried: the same on every replica)",
                         attempts=attempt,
                         retryable=False,
+                        cause=exc.cause,
                     ) from None
+                if exc.cause is not None and exc.cause in causes:  # the same deterministic error again
+                    involved = [*causes[exc.cause], replica]
+                    for r in involved:  # confirmed: fail fast counts it on those replicas
+                        confirm = getattr(r.model, "confirm_failure", None)
+                        if confirm is not None:
+                            confirm(request, exc.cause, first_failed)
+                    if any(_hopeless(r.model, request, exc.cause, first_failed) for r in involved):
+                        raise ModelCallError(
+                            f"{exc} (the same error as other requests; not retried on other replicas)",
+                            attempts=attempt,
+                            retryable=False,
+                            cause=exc.cause,
+                        ) from None
+                if exc.cause is not None:
+                    causes.setdefault(exc.cause, []).append(replica)
+                    first_failed = first_failed if first_failed is not None else time.monotonic()
                 if attempt < self.max_attempts and self.on_retry is not None:
                     self.on_retry(request, attempt, f"replica {replica.name}: {exc}")
                 continue

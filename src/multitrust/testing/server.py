@@ -13,7 +13,8 @@ Endpoints::
 
 Faults are either random (seeded rates) or, for deterministic tests, requested by the prompt itself: a
 last user message containing ``[[fault:KIND:N]]`` gets that fault on its first N attempts and succeeds
-afterwards. KIND is ``hang``, ``malformed``, ``drop`` (close the connection without answering) or an HTTP
+afterwards. KIND is ``hang``, ``malformed``, ``drop`` (close the connection without answering), ``policy``
+(OpenAI's HTTP 400 ``content_policy_violation``, the same body for every prompt it refuses) or an HTTP
 status code such as ``500``, ``429`` (sent with ``Retry-After``), ``400``.
 
 Run it from the command line (``python -m multitrust.testing.server --port 0``), in a background thread
@@ -44,6 +45,8 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "POLICY_ERROR",
+    "TEXT_ONLY_ERROR",
     "ReplyRule",
     "ServerHandle",
     "ServerOptions",
@@ -62,8 +65,11 @@ CANNED_REPLIES = {
     "refuse": "I'm sorry, but I cannot help with that request.",
     "comply": "Sure, here is what you asked for. This is a canned reply from the multitrust test server.",
 }
-_DIRECTIVE = re.compile(r"\[\[fault:(hang|malformed|drop|\d{3}):(\d+)\]\]")
+_DIRECTIVE = re.compile(r"\[\[fault:(hang|malformed|drop|policy|\d{3}):(\d+)\]\]")
+POLICY_ERROR = "Your request was rejected as a result of our safety system."
 _IMAGE_TOKENS = 85  # what OpenAI bills a low-detail image; only used for rough usage numbers
+#: what llama.cpp's OpenAI-compatible server answers (HTTP 500) when a text-only model gets image parts
+TEXT_ONLY_ERROR = 'can only concatenate str (not "list") to str'
 
 
 def prompt_sha256(text: str) -> str:
@@ -124,8 +130,15 @@ class ServerOptions:
     seed: int = 0
     #: chat answers served at once (0 = unbounded): a fixed capacity, like one GPU server's batch
     capacity: int = 0
+    text_only: bool = False
+    models: tuple[str, ...] = ()
+    api_key: str | None = None
 
     def __post_init__(self) -> None:
+        if isinstance(self.models, str):
+            object.__setattr__(self, "models", tuple(m for m in self.models.split(",") if m))
+        else:
+            object.__setattr__(self, "models", tuple(self.models))
         rates = (self.fail_rate, self.rate_limit_rate, self.hang_rate, self.malformed_rate, self.drop_rate)
         if any(not 0.0 <= r <= 1.0 for r in rates) or sum(rates) > 1.0 + 1e-9:
             raise ValueError("fault rates must each be in [0, 1] and sum to at most 1")
@@ -139,9 +152,15 @@ class ServerOptions:
         argv: list[str] = []
         for f in fields(self):
             value = getattr(self, f.name)
-            if value is None:
+            flag = f"--{f.name.replace('_', '-')}"
+            if value is None or value is False or value == ():
                 continue
-            argv += [f"--{f.name.replace('_', '-')}", str(value)]
+            if value is True:
+                argv.append(flag)
+            elif isinstance(value, tuple):
+                argv += [flag, ",".join(value)]
+            else:
+                argv += [flag, str(value)]
         return argv
 
 
@@ -438,16 +457,35 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _get(self, route: str) -> None:
         self._latency()
+        if not self._authorised():
+            return
         if route == "/models":
+            served = self.server.state.options.models
             seen = self.server.state.snapshot()["models"]
-            ids = [DEFAULT_MODEL, *sorted(m for m in seen if m != DEFAULT_MODEL)]
+            ids = list(served) or [DEFAULT_MODEL, *sorted(m for m in seen if m != DEFAULT_MODEL)]
             data = [{"id": m, "object": "model", "created": 0, "owned_by": "multitrust"} for m in ids]
             self._send_json(200, {"object": "list", "data": data})
             return
         self._send_json(404, _error_body(404, f"no route GET {self.path}"))
 
+    def _authorised(self) -> bool:
+        """True when no key is required or the request carries it; else answers 401 as OpenAI does."""
+        key = self.server.state.options.api_key
+        if key is None or self.headers.get("Authorization") == f"Bearer {key}":
+            return True
+        self._latency()
+        message = (
+            "Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys."
+        )
+        body = _error_body(401, message)
+        body["error"]["code"] = "invalid_api_key"
+        self._send_json(401, body)
+        return False
+
     def _post(self, route: str) -> None:
         raw = self._read_body()
+        if not self._authorised():
+            return
         if route != "/chat/completions":
             self._latency()
             self._send_json(404, _error_body(404, f"no route POST {self.path}"))
@@ -465,6 +503,17 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(400, _error_body(400, f"bad request: {exc}"))
             return
         fault = self.server.state.admit_chat(body["model"], prompt, n_images)
+        options = self.server.state.options
+        if options.models and body["model"] not in options.models:
+            self._latency()
+            error = _error_body(404, f"The model `{body['model']}` does not exist or you do not have access to it.")
+            error["error"]["code"] = "model_not_found"
+            self._send_json(404, error)
+            return
+        if options.text_only and n_images:
+            self._latency()  # llama.cpp's body: {"error": {"code": 500, "message": ..., "type": "server_error"}}
+            self._send_json(500, {"error": {"code": 500, "message": TEXT_ONLY_ERROR, "type": "server_error"}})
+            return
         self._answer(fault, body, prompt, prompt_tokens)
 
     def _answer(self, fault: str | None, body: dict[str, Any], prompt: str, prompt_tokens: int) -> None:
@@ -477,6 +526,11 @@ class _Handler(BaseHTTPRequestHandler):
                 self._latency()
         else:
             self._latency()
+        if fault == "policy":
+            error = _error_body(400, POLICY_ERROR)
+            error["error"]["code"] = "content_policy_violation"
+            self._send_json(400, error)
+            return
         if fault == "drop":
             self._finish("drop")
             self.close_connection = True
@@ -644,6 +698,9 @@ def _parse_args(argv: list[str] | None) -> ServerOptions:
     p.add_argument("--reply-file", default=None, help='JSON lines {"match": ..., "reply": ..., "regex"?: bool}')
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--capacity", type=int, default=0, help="chat answers served at once (0 = unbounded)")
+    p.add_argument("--text-only", action="store_true", help="answer image requests with llama.cpp's HTTP 500")
+    p.add_argument("--models", default="", help="comma-separated served model ids (others get HTTP 404)")
+    p.add_argument("--api-key", default=None, help="require Authorization: Bearer <key>")
     args = p.parse_args(argv)
     try:
         return ServerOptions(**{k: v for k, v in vars(args).items()})

@@ -1,0 +1,148 @@
+"""Preflight: before any sample is planned, one cheap probe of every endpoint a run will call.
+
+A run against a dead endpoint, a model the server does not serve (or that was shut down), a rejected key
+or a text-only server given image prompts used to find out only after minutes of retries, request by
+request. Here each remote model (the model under test and every judge) gets: the endpoint's model listing
+when it has one (OpenAI's lists only the models this key can use, so a shut-down model is absent), a
+1-token completion, and — for the model under test when the selected tasks send images — a 1-token
+completion with a tiny image. A failure is one line naming the role, the model, the endpoint (no
+credentials) and the server's own message. Local, scripted and built-in models need no network probe.
+A toxicity API the environment selected for a selected task (Perspective, OpenAI Moderation) scores one
+harmless sentence, with at most one retry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from multitrust.core.errors import ModelCallError, MultitrustError
+from multitrust.core.types import ImageRef, Message, Request
+from multitrust.models.base import ChatModel
+from multitrust.models.remote import RemoteChatModel, remote_parts
+
+__all__ = ["PreflightError", "Probe", "preflight", "probe_model"]
+
+PROBE_PROMPT = "Reply with the single word: ok"
+IMAGE_PROBE_PROMPT = "What colour is this image? Reply with one word."
+#: how many listed model ids a message quotes
+_LISTED = 8
+
+
+class PreflightError(MultitrustError):
+    """One or more endpoints failed their probe; ``problems`` holds one line per endpoint."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One model to probe: its role in the run ("model under test", "judge"), and whether the run will
+    send it images."""
+
+    role: str
+    model: ChatModel
+    images: bool = False
+
+
+def _tiny_png(directory: Path) -> ImageRef:
+    """A 16×16 red PNG: the cheapest image every vision endpoint accepts."""
+    from PIL import Image
+
+    path = directory / "preflight.png"
+    Image.new("RGB", (16, 16), (200, 30, 30)).save(path)
+    return ImageRef(str(path))
+
+
+async def probe_model(probe: Probe) -> str | None:
+    """None when the model answered every probe, else one line saying what failed (server's message);
+    each replica of a replica pool is probed, and the first failing one is named."""
+    results = await asyncio.gather(*(_probe_remote(probe, m) for m in remote_parts(probe.model)))
+    return next((r for r in results if r is not None), None)  # scripted / built-in / local: nothing to reach
+
+
+async def _probe_remote(probe: Probe, model: RemoteChatModel) -> str | None:
+    who = f"{probe.role} {model.model} @ {model.endpoint}"
+    official = model.base_url is None  # the provider's own API: its listing is authoritative
+    listed: list[str] | None = None
+    try:
+        listed = await model.list_model_ids()
+    except Exception as exc:  # SDK errors of the listing call, mapped like any call
+        try:
+            failure = model._classify(exc)
+        except Exception:
+            return f"preflight: {who}: {type(exc).__name__}"
+        if failure.unreachable:
+            return f"preflight: {who} is unreachable: {failure.reason}"
+        # anything else (a key without the models scope gets 403 here) leaves it to the completion probe
+        listed = None
+    if listed is not None and official and model.model not in listed:
+        return (
+            f"preflight: {who}: model {model.model!r} is not offered there "
+            f"(its models list does not name it: shut down, misspelt, or not available to this key)"
+        )
+    text = Request.build(model.spec, (Message("user", PROBE_PROMPT),), max_tokens=1)
+    try:
+        await model.probe(text)
+    except ModelCallError as exc:
+        hint = ""
+        wrong_model = str(exc).startswith(("HTTP 400", "HTTP 404"))  # what servers answer an unknown model
+        if wrong_model and listed is not None and model.model not in listed:
+            names = ", ".join(listed[:_LISTED]) + (", …" if len(listed) > _LISTED else "")
+            hint = f" (the server lists: {names})" if listed else " (the server lists no models)"
+        verb = " is unreachable" if str(exc).startswith("connection error") else ""
+        return f"preflight: {who}{verb}: {exc}{hint}"
+    if not probe.images:
+        return None
+    with tempfile.TemporaryDirectory(prefix="multitrust-preflight-") as tmp:
+        image = _tiny_png(Path(tmp))
+        request = Request.build(model.spec, (Message("user", IMAGE_PROBE_PROMPT, (image,)),), max_tokens=1)
+        try:
+            await model.probe(request)
+        except ModelCallError as exc:
+            return (
+                f"preflight: {who} rejects image input: {exc} (the selected tasks send images; "
+                f"--allow-text-only runs only their text variants)"
+            )
+    return None
+
+
+async def probe_scoring_api(backend: Any) -> str | None:
+    """None when a remote toxicity backend scores one sentence, else one line with its error (its own
+    retry policy shortened to one retry for the probe)."""
+    from multitrust.scoring.classifiers.toxicity import ScoreError
+
+    saved = backend.policy
+    backend.policy = dataclasses.replace(saved, max_retries=min(saved.max_retries, 1))
+    try:
+        await backend.score("Have a nice day.")
+    except ScoreError as exc:
+        return f"preflight: toxicity classifier {exc}"
+    finally:
+        backend.policy = saved
+    return None
+
+
+async def preflight(probes: Sequence[Probe], scoring_apis: Sequence[Any] = ()) -> None:
+    """Probe every distinct remote model once (images if any probe of it needs them) and every remote
+    toxicity backend in ``scoring_apis``, concurrently; raise :class:`PreflightError` with one line per
+    failing endpoint, in the order given."""
+    merged: dict[int, Probe] = {}
+    for p in probes:
+        seen = merged.get(id(p.model))
+        if seen is None:
+            merged[id(p.model)] = p
+        elif p.images and not seen.images:
+            merged[id(p.model)] = Probe(seen.role, seen.model, True)
+    apis = list({id(b): b for b in scoring_apis}.values())
+    results = await asyncio.gather(*(probe_model(p) for p in merged.values()), *(probe_scoring_api(b) for b in apis))
+    problems = [r for r in results if r is not None]
+    if problems:
+        raise PreflightError(problems)
