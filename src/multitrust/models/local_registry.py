@@ -56,6 +56,11 @@ _HF_OPTIONS: dict[str, Any] = {
     "trust_remote_code": _flag,
     "max_wait_ms": float,
     "concurrency": int,
+    # input conventions (see local_hf.InputConventions): part of the spec, recorded with the run
+    "max_images": int,
+    "image_placeholder": str,
+    "system_prompt": str,
+    "merge_system": _flag,
 }
 _VLLM_OPTIONS: dict[str, Any] = {
     "tensor_parallel_size": int,
