@@ -27,7 +27,7 @@ from multitrust.core.types import ImageRef, Message, Request  # noqa: E402
 from multitrust.models.local_hf import HFChatModel  # noqa: E402
 from multitrust.models.local_registry import register_local_backends  # noqa: E402
 from multitrust.models.spec import load_model  # noqa: E402
-from tests.models.tiny_vlms import BUILDERS, build_llava_chatml, build_qwen2_vl  # noqa: E402
+from tests.models.tiny_vlms import BUILDERS, build_llava_chatml, build_qwen2_vl, build_remote_phi3v_style  # noqa: E402
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -185,3 +185,40 @@ def test_convention_values_are_checked(tmp_path: Path) -> None:
         load_model(f"hf:{tmp_path}?max_images=0")
     with pytest.raises(SpecError, match="is not a bool"):
         load_model(f"hf:{tmp_path}?merge_system=perhaps")
+
+
+# ------------------------------------------------------------------------------------------ remote code
+
+
+def test_remote_code_vlm_through_hf(tmp_path: Path, images: list[ImageRef]) -> None:
+    """A remote-code VLM in the Phi-3/3.5-vision style (an AutoModelForCausalLM with a remote processor
+    that finds images by ``<|image_n|>`` tags) runs through ``hf:`` with trust_remote_code and the
+    numbered image placeholder; without trust_remote_code it is one clear load error."""
+    register_local_backends()
+    path = build_remote_phi3v_style(tmp_path / "remote")
+
+    def requests(spec: str) -> list[Request]:
+        return [
+            req(spec, "What is in this picture?", images[0], max_tokens=6),
+            req(spec, "What is in this picture?", max_tokens=5),
+            req(spec, "And this one?", images[1], max_tokens=7),
+        ]
+
+    outputs = {}
+    for batch_size in (1, 3):
+        spec = (
+            f"hf:{path}?device=cpu&batch_size={batch_size}&trust_remote_code=true&image_placeholder=<|image_{{n}}|>%0A"
+        )
+        model, replies = run(spec, requests)
+        assert all(not isinstance(r, BaseException) for r in replies), replies
+        assert all(r.usage["completion_tokens"] <= b for r, b in zip(replies, (6, 5, 7), strict=True))
+        # the tag "<|image_1|>\n" went before the text, and the processor replaced the tag by 4 image tokens:
+        # 4 tokens + 1 for the newline more than the same text alone
+        assert replies[0].usage["prompt_tokens"] - replies[1].usage["prompt_tokens"] == 4 + 1
+        info = model.describe()
+        assert info["trust_remote_code"] is True
+        outputs[batch_size] = [(r.text, r.usage) for r in replies]
+    assert outputs[1] == outputs[3]
+
+    _, (refused,) = run(f"hf:{path}?device=cpu", lambda s: [req(s, "hi", max_tokens=2)])
+    assert isinstance(refused, ModelCallError) and "failed to load" in str(refused)

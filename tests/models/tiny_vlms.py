@@ -540,3 +540,132 @@ BUILDERS: dict[str, Callable[[Path], Path]] = {
     "paligemma": build_paligemma,
     "janus": build_janus,
 }
+
+
+# ------------------------------------------------------------------------- remote code (Phi-3-vision style)
+
+_REMOTE_CONFIG = """
+from transformers import LlamaConfig
+
+
+class TinyPhiVConfig(LlamaConfig):
+    model_type = "tiny_phi3_v"
+
+    def __init__(self, image_token_id=0, num_img_tokens=4, **kwargs):
+        self.image_token_id = image_token_id
+        self.num_img_tokens = num_img_tokens
+        super().__init__(**kwargs)
+"""
+
+_REMOTE_MODEL = '''
+import torch
+from transformers import LlamaForCausalLM
+
+from .configuration_tiny_phi3_v import TinyPhiVConfig
+
+
+class TinyPhiVForCausalLM(LlamaForCausalLM):
+    """A causal LM whose image-token positions take projected pixel features (like Phi3V's embedding layer)."""
+
+    config_class = TinyPhiVConfig
+
+    def __init__(self, config):
+        super().__init__(config)
+        self.img_proj = torch.nn.Linear(3, config.hidden_size)
+
+    def forward(self, input_ids=None, pixel_values=None, inputs_embeds=None, **kwargs):
+        if input_ids is not None and inputs_embeds is None:
+            is_image = input_ids == self.config.image_token_id
+            if pixel_values is not None and bool(is_image.any()):
+                embeds = self.model.embed_tokens(input_ids)
+                features = self.img_proj(pixel_values.to(embeds.dtype)).reshape(-1, embeds.shape[-1])
+                embeds[is_image] = features[: int(is_image.sum())]
+                return super().forward(inputs_embeds=embeds, **kwargs)
+        return super().forward(input_ids=input_ids, inputs_embeds=inputs_embeds, **kwargs)
+'''
+
+_REMOTE_PROCESSOR = '''
+import re
+
+import torch
+from transformers import AutoTokenizer, BatchFeature
+
+
+class TinyPhiVProcessor:
+    """Finds images by the numbered tags in the text, like Phi3VProcessor: `<|image_1|>` ... `<|image_k|>`."""
+
+    num_img_tokens = 4
+
+    def __init__(self, tokenizer):
+        self.tokenizer = tokenizer
+        self.chat_template = tokenizer.chat_template
+
+    @classmethod
+    def register_for_auto_class(cls, auto_class="AutoProcessor"):
+        pass
+
+    @classmethod
+    def from_pretrained(cls, path, **kwargs):
+        kwargs.pop("trust_remote_code", None)
+        return cls(AutoTokenizer.from_pretrained(path))
+
+    def apply_chat_template(self, conversation, **kwargs):
+        return self.tokenizer.apply_chat_template(conversation, **kwargs)
+
+    def __call__(self, text=None, images=None, return_tensors="pt", padding=True, add_special_tokens=False):
+        images = list(images or [])
+        texts = [text] if isinstance(text, str) else list(text)
+        tags = [int(n) for t in texts for n in re.findall(r"<\\|image_(\\d+)\\|>", t)]
+        if len(tags) != len(images):
+            raise ValueError(f"{len(tags)} image tags in the prompts but {len(images)} images")
+        pad = "<|image|>" * self.num_img_tokens
+        expanded = [re.sub(r"<\\|image_\\d+\\|>", pad, t) for t in texts]
+        out = dict(self.tokenizer(expanded, return_tensors=return_tensors, padding=padding, add_special_tokens=False))
+        if images:
+            # each image as a 2 x 2 thumbnail: four RGB "patches", one per image token
+            thumbs = [list(im.convert("RGB").resize((2, 2)).getdata()) for im in images]
+            out["pixel_values"] = torch.tensor(thumbs, dtype=torch.float32) / 255.0
+        return BatchFeature(out)
+'''
+
+#: microsoft/Phi-3.5-vision-instruct's template: string content, images are tags the user text carries
+PHI3V_TEMPLATE = (
+    "{% for message in messages %}{{ '<|' + message['role'] + '|>\n' + message['content'] + '<|end|>\n' }}"
+    "{% endfor %}{% if add_generation_prompt and messages[-1]['role'] != 'assistant' %}{{ '<|assistant|>\n' }}"
+    "{% endif %}"
+)
+
+
+def build_remote_phi3v_style(out: Path) -> Path:
+    """A remote-code VLM (``trust_remote_code``): its config, model and processor classes live in Python
+    files inside the model directory, wired up through ``auto_map`` as on the hub; the model class is an
+    ``AutoModelForCausalLM`` and images are numbered text tags, the Phi-3/3.5-vision conventions."""
+    import importlib.util
+    import sys
+
+    import torch
+
+    out.mkdir(parents=True, exist_ok=True)
+    src = out.parent / f"{out.name}_src"
+    package = src / f"tiny_phi3_v_{out.parent.name.replace('-', '_')}"
+    package.mkdir(parents=True, exist_ok=True)
+    (package / "__init__.py").write_text("")
+    (package / "configuration_tiny_phi3_v.py").write_text(_REMOTE_CONFIG)
+    (package / "modeling_tiny_phi3_v.py").write_text(_REMOTE_MODEL)
+    sys.path.insert(0, str(src))
+    try:
+        config_mod = importlib.import_module(f"{package.name}.configuration_tiny_phi3_v")
+        model_mod = importlib.import_module(f"{package.name}.modeling_tiny_phi3_v")
+    finally:
+        sys.path.remove(str(src))
+    config_mod.TinyPhiVConfig.register_for_auto_class()
+    model_mod.TinyPhiVForCausalLM.register_for_auto_class("AutoModelForCausalLM")
+    tok = byte_tokenizer(PHI3V_TEMPLATE, ["<|image|>", "<|user|>", "<|assistant|>", "<|system|>"], eos="<|end|>")
+    config = config_mod.TinyPhiVConfig(image_token_id=tok.convert_tokens_to_ids("<|image|>"), **_llama(tok))
+    torch.manual_seed(0)
+    model_mod.TinyPhiVForCausalLM(config).eval().save_pretrained(out)
+    tok.save_pretrained(out)
+    (out / "processing_tiny_phi3_v.py").write_text(_REMOTE_PROCESSOR)
+    processor_config = {"auto_map": {"AutoProcessor": "processing_tiny_phi3_v.TinyPhiVProcessor"}}
+    (out / "processor_config.json").write_text(json.dumps(processor_config))
+    return out

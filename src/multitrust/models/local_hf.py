@@ -438,9 +438,11 @@ class HFChatModel(ChatModel):
         remote = self.trust_remote_code
         device, dtype = self._resolve_device_dtype()
         config = AutoConfig.from_pretrained(path, trust_remote_code=remote)
-        multimodal = config.model_type in MODEL_FOR_IMAGE_TEXT_TO_TEXT_MAPPING_NAMES or (
-            remote and "AutoModelForImageTextToText" in (getattr(config, "auto_map", None) or {})
-        )
+        auto_map = getattr(config, "auto_map", None) or {}
+        native = config.model_type in MODEL_FOR_IMAGE_TEXT_TO_TEXT_MAPPING_NAMES
+        # remote-code VLMs are often causal LMs with a remote processor (Phi-3/3.5-vision): the processor's
+        # auto_map is what says images go in
+        multimodal = native or (remote and ("AutoModelForImageTextToText" in auto_map or _has_remote_processor(path)))
         notes: list[str] = []
         kwargs: dict[str, Any] = {"dtype": dtype, "trust_remote_code": remote}
         if device == "auto":
@@ -448,7 +450,11 @@ class HFChatModel(ChatModel):
         if multimodal:
             processor = self._load_processor(path, config, notes)
             tokenizer = processor.tokenizer
-            model = AutoModelForImageTextToText.from_pretrained(path, **kwargs)
+            if native or "AutoModelForImageTextToText" in auto_map:
+                model = AutoModelForImageTextToText.from_pretrained(path, **kwargs)
+            else:
+                model = AutoModelForCausalLM.from_pretrained(path, **kwargs)
+                notes.append("remote-code VLM loaded as a causal LM with its remote processor")
         else:
             processor = None
             tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=remote)
@@ -693,6 +699,15 @@ def _processor_without_video(path: str, config: Any, trust_remote_code: bool) ->
             )
         finally:
             ProcessorMixin.check_argument_for_proper_class = original  # type: ignore[method-assign]
+
+
+def _has_remote_processor(path: str) -> bool:
+    """Whether the model directory wires an ``AutoProcessor`` class of its own (remote code)."""
+    for filename in ("processor_config.json", "preprocessor_config.json"):
+        auto_map = _read_json(path, filename).get("auto_map")
+        if isinstance(auto_map, dict) and "AutoProcessor" in auto_map:
+            return True
+    return False
 
 
 def _read_json(path: str, filename: str) -> dict[str, Any]:
