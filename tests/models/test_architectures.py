@@ -35,6 +35,8 @@ pytestmark = pytest.mark.timeout(180)
 NEEDS_IMAGE = {"paligemma"}
 #: architectures that need an extra package
 EXTRA_PACKAGES = {"smolvlm": "num2words"}
+#: the input conventions the matching published routes set
+ROUTE_OPTIONS = {"instructblip": "&plain_prompt=true"}
 
 
 @pytest.fixture(scope="module")
@@ -84,9 +86,12 @@ def test_architecture_end_to_end(arch: str, images: list[ImageRef], tmp_path: Pa
 
     outputs = {}
     for batch_size in (1, 3):
-        model, replies = run(f"hf:{path}?device=cpu&dtype=float32&batch_size={batch_size}", requests)
+        spec = f"hf:{path}?device=cpu&dtype=float32&batch_size={batch_size}{ROUTE_OPTIONS.get(arch, '')}"
+        model, replies = run(spec, requests)
         assert isinstance(model, HFChatModel)
         assert model.batches_run == (5 if batch_size == 1 else 2)
+        if arch == "instructblip":  # Flan-T5: an encoder-decoder; text-only prompts go to the LM alone
+            assert model.spec.endswith("?plain_prompt=true")
         for i, (reply, budget) in enumerate(zip(replies, (6, 5, 8, 7, 4), strict=True)):
             if i in (1, 3) and not text_ok:
                 assert isinstance(reply, ModelCallError) and "image" in str(reply)

@@ -527,6 +527,93 @@ def build_janus(out: Path) -> Path:
     return _save(out, JanusForConditionalGeneration, config, processor)
 
 
+def build_deepseek_vl_hybrid(out: Path) -> Path:
+    """DeepSeek-VL (7B chat), the transformers port: a low-res SigLIP and a high-res SAM tower, fused."""
+    from transformers import DeepseekVLHybridConfig, DeepseekVLHybridForConditionalGeneration, DeepseekVLHybridProcessor
+    from transformers.models.deepseek_vl_hybrid.image_processing_pil_deepseek_vl_hybrid import (
+        DeepseekVLHybridImageProcessorPil,
+    )
+
+    named = {"image_token": "<image_placeholder>"}
+    tok = byte_tokenizer(JANUS_TEMPLATE, [], named=named, eos="<|end|>", bos="<|begin|>")
+    config = DeepseekVLHybridConfig(
+        text_config=_llama(tok),
+        vision_config=_siglip_vision(),  # 32 px / 8 px patches: 16 image tokens
+        high_res_vision_config={
+            "model_type": "sam_vision_model",
+            "hidden_size": 32,
+            "output_channels": 16,
+            "num_hidden_layers": 2,
+            "num_attention_heads": 2,
+            "mlp_dim": 64,
+            "image_size": 64,
+            "patch_size": 8,
+            "window_size": 4,
+            "global_attn_indexes": [1],
+        },
+        image_token_id=tok.convert_tokens_to_ids("<image_placeholder>"),
+    )
+    image_processor = DeepseekVLHybridImageProcessorPil(
+        size={"height": 32, "width": 32}, high_res_size={"height": 64, "width": 64}
+    )
+    processor = DeepseekVLHybridProcessor(
+        image_processor=image_processor, tokenizer=tok, chat_template=tok.chat_template, num_image_tokens=16
+    )
+    return _save(out, DeepseekVLHybridForConditionalGeneration, config, processor)
+
+
+def build_instructblip(out: Path) -> Path:
+    """InstructBLIP with a Flan-T5 LM (an encoder-decoder): ViT, Q-Former queries placed before the prompt."""
+    from transformers import InstructBlipConfig, InstructBlipForConditionalGeneration, InstructBlipProcessor
+    from transformers.models.blip.image_processing_pil_blip import BlipImageProcessorPil
+
+    tok = byte_tokenizer(PLAIN_TEMPLATE, ["<image>"], eos="</s>", bos="<s>")
+    qformer_tok = byte_tokenizer(PLAIN_TEMPLATE, [], eos="[SEP]", bos="[CLS]")
+    config = InstructBlipConfig(
+        vision_config={
+            "hidden_size": 32,
+            "intermediate_size": 64,
+            "num_hidden_layers": 2,
+            "num_attention_heads": 2,
+            "image_size": 32,
+            "patch_size": 8,
+        },
+        qformer_config={
+            "vocab_size": len(qformer_tok),
+            "hidden_size": 32,
+            "num_hidden_layers": 2,
+            "num_attention_heads": 2,
+            "intermediate_size": 64,
+            "encoder_hidden_size": 32,
+            "pad_token_id": qformer_tok.pad_token_id,
+        },
+        text_config={
+            "model_type": "t5",
+            "vocab_size": len(tok),
+            "d_model": 32,
+            "d_kv": 16,
+            "d_ff": 64,
+            "num_layers": 2,
+            "num_decoder_layers": 2,
+            "num_heads": 2,
+            "pad_token_id": tok.pad_token_id,
+            "eos_token_id": tok.eos_token_id,
+            "decoder_start_token_id": tok.pad_token_id,
+            "initializer_factor": 1.0,
+        },
+        num_query_tokens=4,
+        image_token_index=tok.convert_tokens_to_ids("<image>"),
+    )
+    processor = InstructBlipProcessor(
+        image_processor=BlipImageProcessorPil(size={"height": 32, "width": 32}),
+        tokenizer=tok,
+        qformer_tokenizer=qformer_tok,
+        num_query_tokens=4,
+        chat_template=tok.chat_template,
+    )
+    return _save(out, InstructBlipForConditionalGeneration, config, processor)
+
+
 BUILDERS: dict[str, Callable[[Path], Path]] = {
     "llava": build_llava,
     "llava_next": build_llava_next,
@@ -539,6 +626,8 @@ BUILDERS: dict[str, Callable[[Path], Path]] = {
     "internvl": build_internvl,
     "paligemma": build_paligemma,
     "janus": build_janus,
+    "deepseek_vl_hybrid": build_deepseek_vl_hybrid,
+    "instructblip": build_instructblip,
 }
 
 

@@ -41,6 +41,8 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 _DTYPES = ("auto", "float32", "float16", "bfloat16")
+#: model types whose forward pass needs pixel values (the Q-Former queries come from the image)
+_IMAGE_REQUIRED = frozenset({"blip-2", "instructblip"})
 _PROCESSOR_PATCH_LOCK = threading.Lock()
 
 
@@ -214,6 +216,8 @@ class InputConventions:
       before the message text, and the template gets plain string content.
     * ``system_prompt``: a system turn added to every request that has none.
     * ``merge_system``: fold a system turn into the first user turn, for templates with no system role.
+    * ``plain_prompt``: no chat template (InstructBLIP has none upstream): the prompt is the turns' text
+      joined by blank lines, the tokenizer adds its own special tokens and the processor places the images.
     """
 
     max_images: int | None = None
@@ -221,6 +225,7 @@ class InputConventions:
     image_placeholder: str | None = None
     system_prompt: str | None = None
     merge_system: bool = False
+    plain_prompt: bool = False
 
     def check(self, owner: str) -> None:
         for name in ("max_images", "max_image_side"):
@@ -281,6 +286,10 @@ class _Loaded:
         self.encoder_decoder = bool(getattr(model.config, "is_encoder_decoder", False)) or bool(
             getattr(getattr(model.config, "text_config", None), "is_encoder_decoder", False)
         )
+        # BLIP-style models cannot run without an image; their text-only prompts go to the LM alone
+        self.images_required = getattr(model.config, "model_type", "") in _IMAGE_REQUIRED
+        if self.images_required:
+            notes.append("text-only prompts are answered by the language model alone (no query tokens)")
 
 
 class HFChatModel(ChatModel):
@@ -309,6 +318,7 @@ class HFChatModel(ChatModel):
         image_placeholder: str | None = None,
         system_prompt: str | None = None,
         merge_system: bool = False,
+        plain_prompt: bool = False,
     ) -> None:
         if dtype not in _DTYPES:
             raise SpecError(f"hf:{model_id}: dtype must be one of {', '.join(_DTYPES)}, got {dtype!r}")
@@ -320,6 +330,7 @@ class HFChatModel(ChatModel):
             image_placeholder=image_placeholder,
             system_prompt=system_prompt,
             merge_system=bool(merge_system),
+            plain_prompt=bool(plain_prompt),
         )
         self.conventions.check(f"hf:{model_id}")
         self.model_id = model_id
@@ -523,22 +534,30 @@ class HFChatModel(ChatModel):
                 results[i] = ModelCallError(f"{self.spec} is a text-only model; the request has {n} image(s)")
             else:
                 runnable.append(i)
-        if not runnable:
-            return results
+        groups = [runnable]
+        if loaded.images_required:  # image and text-only prompts take different generate calls
+            with_images = [i for i in runnable if any(m.images for m in prompts[i].messages)]
+            groups = [g for g in (with_images, [i for i in runnable if i not in with_images]) if g]
+        for group in groups:
+            self._run_group(prompts, group, loaded, results)
+        return results
+
+    def _run_group(
+        self, prompts: list[Prompt], group: list[int], loaded: _Loaded, results: list[ModelReply | BaseException]
+    ) -> None:
         try:
-            replies = self._generate([prompts[i] for i in runnable], loaded)
-            for i, reply in zip(runnable, replies, strict=True):
+            replies = self._generate([prompts[i] for i in group], loaded)
+            for i, reply in zip(group, replies, strict=True):
                 results[i] = reply
         except Exception as exc:
-            if len(runnable) == 1:
-                results[runnable[0]] = ModelCallError(f"{self.spec}: generation failed: {one_line(exc)}")
-                return results
-            for i in runnable:
+            if len(group) == 1:
+                results[group[0]] = ModelCallError(f"{self.spec}: generation failed: {one_line(exc)}")
+                return
+            for i in group:
                 try:
                     results[i] = self._generate([prompts[i]], loaded)[0]
                 except Exception as one:
                     results[i] = ModelCallError(f"{self.spec}: generation failed: {one_line(one)}")
-        return results
 
     def _conversation(self, messages: Sequence[Message], multimodal: bool) -> list[dict[str, Any]]:
         """Chat-template input: multimodal templates take a list of parts (images first, as in the
@@ -574,13 +593,17 @@ class HFChatModel(ChatModel):
         return loaded.processor.apply_chat_template(conversation, add_generation_prompt=True, tokenize=False)
 
     def _encode(self, prompts: list[Prompt], loaded: _Loaded) -> Any:
-        texts = [self._render(self._conversation(p.messages, loaded.multimodal), loaded) for p in prompts]
-        # the chat template already wrote any BOS the model wants
-        if not loaded.multimodal:
-            return loaded.tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
+        plain = self.conventions.plain_prompt
+        if plain:
+            texts = ["\n\n".join(m.text for m in p.messages) for p in prompts]
+        else:
+            texts = [self._render(self._conversation(p.messages, loaded.multimodal), loaded) for p in prompts]
+        # a chat template already wrote any BOS the model wants; a plain prompt gets the tokenizer's own
         images = [load_pil(im, self.max_image_side) for p in prompts for m in p.messages for im in m.images]
+        if not loaded.multimodal or (loaded.images_required and not images):
+            return loaded.tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=plain)
         return loaded.processor(
-            text=texts, images=images or None, return_tensors="pt", padding=True, add_special_tokens=False
+            text=texts, images=images or None, return_tensors="pt", padding=True, add_special_tokens=plain
         )
 
     def _generate(self, prompts: list[Prompt], loaded: _Loaded) -> list[ModelReply]:
@@ -588,6 +611,8 @@ class HFChatModel(ChatModel):
 
         model, tokenizer = loaded.model, loaded.tokenizer
         inputs = self._encode(prompts, loaded).to(model.device)
+        if loaded.images_required and "pixel_values" not in inputs:
+            model = model.language_model  # text-only prompt to a BLIP-style model (see _Loaded)
         if "pixel_values" in inputs and inputs["pixel_values"].is_floating_point():
             inputs["pixel_values"] = inputs["pixel_values"].to(model.dtype)
         limits = [max(1, p.max_new_tokens) for p in prompts]

@@ -64,6 +64,7 @@ _HF_OPTIONS: dict[str, Any] = {
     "image_placeholder": str,
     "system_prompt": str,
     "merge_system": _flag,
+    "plain_prompt": _flag,
 }
 _VLLM_OPTIONS: dict[str, Any] = {
     "tensor_parallel_size": int,
