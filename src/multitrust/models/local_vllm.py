@@ -29,7 +29,7 @@ from multitrust.models.local_hf import MicroBatcher
 from multitrust.models.remote import ImageCache, chat_messages, data_url_cache, one_line
 from multitrust.models.routes import IMAGES_PER_PROMPT
 
-__all__ = ["VLLMChatModel"]
+__all__ = ["VLLMChatModel", "serve_command"]
 
 _FINISH = {"stop": "stop", "length": "length", "abort": "error"}
 
@@ -195,3 +195,30 @@ class VLLMChatModel(ChatModel):
             torch.cuda.empty_cache()
         except Exception:  # pragma: no cover
             pass
+
+
+def serve_command(
+    model: str,
+    *,
+    port: int = 8000,
+    host: str = "127.0.0.1",
+    max_images_per_prompt: int = IMAGES_PER_PROMPT,
+    max_model_len: int | None = None,
+    gpu_memory_utilization: float | None = None,
+    trust_remote_code: bool = False,
+    extra: tuple[str, ...] = (),
+) -> list[str]:
+    """The ``vllm serve`` command line for a model that ``openai-compat:http://host:port/v1@<model>`` then
+    reaches, with ``--limit-mm-per-prompt`` set from what the benchmark's prompts need (one image)."""
+    import json
+    import sys
+
+    argv = [sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", model, "--host", host]
+    argv += ["--port", str(port), "--limit-mm-per-prompt", json.dumps({"image": int(max_images_per_prompt)})]
+    if max_model_len is not None:
+        argv += ["--max-model-len", str(max_model_len)]
+    if gpu_memory_utilization is not None:
+        argv += ["--gpu-memory-utilization", str(gpu_memory_utilization)]
+    if trust_remote_code:
+        argv.append("--trust-remote-code")
+    return [*argv, *extra]
