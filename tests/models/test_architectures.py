@@ -227,3 +227,34 @@ def test_remote_code_vlm_through_hf(tmp_path: Path, images: list[ImageRef]) -> N
 
     _, (refused,) = run(f"hf:{path}?device=cpu", lambda s: [req(s, "hi", max_tokens=2)])
     assert isinstance(refused, ModelCallError) and "failed to load" in str(refused)
+
+
+def test_conventions_are_recorded_with_the_run(llava_chatml: Path, builtin_tree: Path, tmp_path: Path) -> None:
+    """A run through a route's conventions records them in the run's config.json, and its stored
+    generations carry the spec with them (so a run without the conventions never reuses their answers)."""
+    import json
+
+    from multitrust import api
+    from multitrust.engine.config import RunConfig
+
+    spec = f"hf:{llava_chatml}?device=cpu&max_images=1&max_image_side=24"
+    cfg = RunConfig(
+        model=spec,
+        tasks=["T.6"],
+        data=str(builtin_tree),
+        out=str(tmp_path / "run"),
+        limit=1,
+        max_tokens=4,
+        bootstrap=0,
+        shared_cache=False,
+    )
+    api.run(cfg)
+    recorded = json.loads((tmp_path / "run" / "config.json").read_text())["model"]
+    assert recorded["input_conventions"] == {"max_image_side": "24", "max_images": "1"}
+    assert recorded["spec"] == f"hf:{llava_chatml.resolve()}?max_image_side=24&max_images=1"
+    import sqlite3
+
+    store = next((tmp_path / "run").glob("*.sqlite"))
+    with sqlite3.connect(store) as db:
+        models = {row[0] for row in db.execute("SELECT model FROM generations")}
+    assert models == {recorded["spec"]}
