@@ -81,9 +81,10 @@ def test_importing_multitrust_does_not_import_torch() -> None:
 
     code = (
         "import sys, multitrust, multitrust.models.local_hf, multitrust.models.local_registry, "
-        "multitrust.models.builtin_tiny, multitrust.models.local_vllm; "
+        "multitrust.models.builtin_tiny, multitrust.models.local_vllm, multitrust.models.routes, "
+        "multitrust.cli_routes; "
         "multitrust.models.local_registry.register_local_backends(); "
-        "multitrust.models.local_registry.available_backends(); "
+        "multitrust.models.local_registry.available_backends(); multitrust.models.routes.load_routes(); "
         "print('torch' in sys.modules, 'transformers' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
