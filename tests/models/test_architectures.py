@@ -195,10 +195,14 @@ def test_convention_values_are_checked(tmp_path: Path) -> None:
 # ------------------------------------------------------------------------------------------ remote code
 
 
-def test_remote_code_vlm_through_hf(tmp_path: Path, images: list[ImageRef]) -> None:
+def test_remote_code_vlm_through_hf(tmp_path: Path, images: list[ImageRef], monkeypatch: pytest.MonkeyPatch) -> None:
     """A remote-code VLM in the Phi-3/3.5-vision style (an AutoModelForCausalLM with a remote processor
     that finds images by ``<|image_n|>`` tags) runs through ``hf:`` with trust_remote_code and the
     numbered image placeholder; without trust_remote_code it is one clear load error."""
+    import transformers.dynamic_module_utils as dynamic
+
+    # transformers copies remote code into its modules cache: keep that out of the user's cache
+    monkeypatch.setattr(dynamic, "HF_MODULES_CACHE", str(tmp_path / "hf-modules"))
     register_local_backends()
     path = build_remote_phi3v_style(tmp_path / "remote")
 

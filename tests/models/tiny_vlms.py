@@ -712,8 +712,8 @@ class TinyPhiVProcessor:
         out = dict(self.tokenizer(expanded, return_tensors=return_tensors, padding=padding, add_special_tokens=False))
         if images:
             # each image as a 2 x 2 thumbnail: four RGB "patches", one per image token
-            thumbs = [list(im.convert("RGB").resize((2, 2)).getdata()) for im in images]
-            out["pixel_values"] = torch.tensor(thumbs, dtype=torch.float32) / 255.0
+            thumbs = [list(im.convert("RGB").resize((2, 2)).tobytes()) for im in images]
+            out["pixel_values"] = torch.tensor(thumbs, dtype=torch.float32).reshape(len(images), 4, 3) / 255.0
         return BatchFeature(out)
 '''
 
