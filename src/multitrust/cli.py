@@ -86,10 +86,20 @@ def list_tasks() -> None:
 
 
 @list_app.command("models")
-def list_models() -> None:
+def list_models(
+    published: Annotated[
+        bool, typer.Option("--published", help="The published leaderboard's models: route and status of each.")
+    ] = False,
+) -> None:
     """Model spec kinds this installation understands, and whether each is usable on this machine."""
     from multitrust.models.local_registry import available_backends
     from multitrust.models.spec import KINDS
+
+    if published:
+        from multitrust.cli_routes import print_published
+
+        print_published(console)
+        return
 
     table = Table(title="model backends")
     for col in ("kind", "usable here", "spec / notes", "why"):

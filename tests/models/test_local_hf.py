@@ -1,4 +1,5 @@
-"""``hf:`` adapter against tiny randomly initialised LLaVA and Qwen2-VL models built in code.
+"""``hf:`` adapter against tiny randomly initialised LLaVA and Qwen2-VL models built in code
+(:mod:`tests.models.tiny_vlms`; every other architecture is in ``test_architectures.py``).
 
 The models are saved with ``save_pretrained`` and loaded back through ``hf:<dir>``, the same
 ``AutoProcessor`` / ``AutoModelForImageTextToText`` path a hub model takes, so no download is needed.
@@ -25,122 +26,11 @@ from multitrust.core.types import ImageRef, Message, Request  # noqa: E402
 from multitrust.models.local_hf import HFChatModel, MicroBatcher  # noqa: E402
 from multitrust.models.local_registry import register_local_backends  # noqa: E402
 from multitrust.models.spec import load_model  # noqa: E402
+from tests.models.tiny_vlms import build_llava_chatml, build_qwen2_vl_chatml, chatml_tokenizer  # noqa: E402
 
 pytestmark = pytest.mark.timeout(120)
 
-CHAT_TEMPLATE = (
-    "{% for m in messages %}<|im_start|>{{ m['role'] }}\n"
-    "{% if m['content'] is string %}{{ m['content'] }}{% else %}{% for c in m['content'] %}"
-    "{% if c['type'] == 'image' %}IMAGE{% else %}{{ c['text'] }}{% endif %}{% endfor %}{% endif %}"
-    "<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
-)
-SPECIAL = ["<image>", "<|vision_start|>", "<|vision_end|>", "<|image_pad|>", "<|video_pad|>"]
-
-
-def byte_tokenizer(image_markup: str) -> Any:
-    """A byte-level BPE tokenizer with no merges (256 byte tokens + specials): real, tiny, built in ms."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
-    from transformers import PreTrainedTokenizerFast
-
-    vocab = {ch: i for i, ch in enumerate(pre_tokenizers.ByteLevel.alphabet())}
-    raw = Tokenizer(models.BPE(vocab=vocab, merges=[]))
-    raw.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    raw.decoder = decoders.ByteLevel()
-    tok = PreTrainedTokenizerFast(
-        tokenizer_object=raw,
-        pad_token="<pad>",
-        eos_token="<|im_end|>",
-        bos_token="<|im_start|>",
-        chat_template=CHAT_TEMPLATE.replace("IMAGE", image_markup),
-    )
-    tok.add_special_tokens({"additional_special_tokens": SPECIAL})
-    return tok
-
-
-def build_llava(out: Path) -> Path:
-    from transformers import CLIPVisionConfig, LlamaConfig, LlavaConfig, LlavaForConditionalGeneration, LlavaProcessor
-    from transformers.models.clip.image_processing_pil_clip import CLIPImageProcessorPil
-
-    tok = byte_tokenizer("<image>")
-    ids = {"pad_token_id": tok.pad_token_id, "eos_token_id": tok.eos_token_id, "bos_token_id": tok.bos_token_id}
-    config = LlavaConfig(
-        vision_config=CLIPVisionConfig(
-            hidden_size=32,
-            intermediate_size=64,
-            num_hidden_layers=2,
-            num_attention_heads=2,
-            image_size=32,
-            patch_size=8,
-        ),
-        text_config=LlamaConfig(
-            vocab_size=len(tok),
-            hidden_size=32,
-            intermediate_size=64,
-            num_hidden_layers=2,
-            num_attention_heads=2,
-            num_key_value_heads=2,
-            initializer_range=0.2,
-            **ids,
-        ),
-        image_token_id=tok.convert_tokens_to_ids("<image>"),
-    )
-    torch.manual_seed(0)
-    model = LlavaForConditionalGeneration(config).eval()
-    processor = LlavaProcessor(
-        image_processor=CLIPImageProcessorPil(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}),
-        tokenizer=tok,
-        patch_size=8,
-        num_additional_image_tokens=1,  # CLIP's CLS token
-        vision_feature_select_strategy=config.vision_feature_select_strategy,
-        chat_template=tok.chat_template,
-    )
-    model.save_pretrained(out)
-    processor.save_pretrained(out)
-    return out
-
-
-def build_qwen2_vl(out: Path) -> Path:
-    """Qwen2-VL saved as model + tokenizer + image processor (its processor class cannot be built without
-    torchvision here; the adapter assembles it without the video part, which this also exercises)."""
-    from transformers import Qwen2VLConfig, Qwen2VLForConditionalGeneration
-    from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import Qwen2VLImageProcessorPil
-
-    tok = byte_tokenizer("<|vision_start|><|image_pad|><|vision_end|>")
-    config = Qwen2VLConfig(
-        text_config={
-            "vocab_size": len(tok),
-            "hidden_size": 64,
-            "intermediate_size": 128,
-            "num_hidden_layers": 2,
-            "num_attention_heads": 4,
-            "num_key_value_heads": 2,
-            "initializer_range": 0.2,
-            "rope_scaling": {"type": "mrope", "mrope_section": [2, 3, 3]},
-            "pad_token_id": tok.pad_token_id,
-            "eos_token_id": tok.eos_token_id,
-        },
-        vision_config={
-            "depth": 2,
-            "embed_dim": 32,
-            "hidden_size": 64,
-            "num_heads": 2,
-            "patch_size": 14,
-            "spatial_merge_size": 2,
-            "temporal_patch_size": 2,
-        },
-        image_token_id=tok.convert_tokens_to_ids("<|image_pad|>"),
-        video_token_id=tok.convert_tokens_to_ids("<|video_pad|>"),
-        vision_start_token_id=tok.convert_tokens_to_ids("<|vision_start|>"),
-    )
-    torch.manual_seed(0)
-    model = Qwen2VLForConditionalGeneration(config).eval()
-    model.save_pretrained(out)
-    tok.save_pretrained(out)
-    Qwen2VLImageProcessorPil(min_pixels=56 * 56, max_pixels=56 * 56 * 4).save_pretrained(out)
-    return out
-
-
-BUILDERS = {"llava": build_llava, "qwen2_vl": build_qwen2_vl}
+BUILDERS = {"llava": build_llava_chatml, "qwen2_vl": build_qwen2_vl_chatml}
 
 
 @pytest.fixture(scope="module", params=sorted(BUILDERS))
@@ -191,9 +81,10 @@ def test_importing_multitrust_does_not_import_torch() -> None:
 
     code = (
         "import sys, multitrust, multitrust.models.local_hf, multitrust.models.local_registry, "
-        "multitrust.models.builtin_tiny, multitrust.models.local_vllm; "
+        "multitrust.models.builtin_tiny, multitrust.models.local_vllm, multitrust.models.routes, "
+        "multitrust.cli_routes; "
         "multitrust.models.local_registry.register_local_backends(); "
-        "multitrust.models.local_registry.available_backends(); "
+        "multitrust.models.local_registry.available_backends(); multitrust.models.routes.load_routes(); "
         "print('torch' in sys.modules, 'transformers' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
@@ -238,7 +129,7 @@ def test_text_only_model_and_image_requests(tmp_path: Path, images: list[ImageRe
     """A causal LM (no vision) answers text prompts and fails image prompts with one clear error."""
     from transformers import LlamaConfig, LlamaForCausalLM
 
-    tok = byte_tokenizer("")
+    tok = chatml_tokenizer("")
     config = LlamaConfig(
         vocab_size=len(tok),
         hidden_size=32,

@@ -41,6 +41,8 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 _DTYPES = ("auto", "float32", "float16", "bfloat16")
+#: model types whose forward pass needs pixel values (the Q-Former queries come from the image)
+_IMAGE_REQUIRED = frozenset({"blip-2", "instructblip"})
 _PROCESSOR_PATCH_LOCK = threading.Lock()
 
 
@@ -200,6 +202,71 @@ class Prompt:
     max_new_tokens: int
 
 
+@dataclass(frozen=True)
+class InputConventions:
+    """How a model wants its inputs, where that differs between models: set per route, recorded with the run
+    (``describe()``) and part of the model's spec, because each of them changes the answers.
+
+    * ``max_images``: most images one prompt may carry; a request with more fails with one clear error
+      instead of the extra images being dropped (the benchmark's prompts carry at most one).
+    * ``max_image_side``: images larger than this are downscaled (LANCZOS, aspect kept) before the
+      processor sees them; the original toolbox did this silently (400 px) for some API and Qwen models.
+    * ``image_placeholder``: for processors that find images by a text tag instead of chat-template image
+      parts (Phi-3/3.5-vision: ``<|image_{n}|>\n``): each image becomes this text, ``{n}`` numbered from 1,
+      before the message text, and the template gets plain string content.
+    * ``system_prompt``: a system turn added to every request that has none.
+    * ``merge_system``: fold a system turn into the first user turn, for templates with no system role.
+    * ``plain_prompt``: no chat template (InstructBLIP has none upstream): the prompt is the turns' text
+      joined by blank lines, the tokenizer adds its own special tokens and the processor places the images.
+    """
+
+    max_images: int | None = None
+    max_image_side: int | None = None
+    image_placeholder: str | None = None
+    system_prompt: str | None = None
+    merge_system: bool = False
+    plain_prompt: bool = False
+
+    def check(self, owner: str) -> None:
+        for name in ("max_images", "max_image_side"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise SpecError(f"{owner}: {name} must be >= 1, got {value}")
+
+    def options(self) -> dict[str, str]:
+        """The conventions that differ from the defaults, as spec options (sorted, strings)."""
+        out: dict[str, str] = {}
+        for name in sorted(self.__dataclass_fields__):
+            value = getattr(self, name)
+            if value is None or value is False:
+                continue
+            out[name] = "true" if value is True else str(value)
+        return out
+
+    def spec_suffix(self) -> str:
+        """``?k=v&...`` for the canonical spec (empty when every convention is the default)."""
+        from urllib.parse import urlencode
+
+        opts = self.options()
+        return "?" + urlencode(opts) if opts else ""
+
+    def apply(self, messages: Sequence[Message], owner: str) -> tuple[Message, ...]:
+        """The turns as the model gets them: the image count checked, the system turn added or merged."""
+        n_images = sum(len(m.images) for m in messages)
+        if self.max_images is not None and n_images > self.max_images:
+            raise ModelCallError(
+                f"{owner} takes at most {self.max_images} image(s) per prompt; the request has {n_images}"
+            )
+        turns = list(messages)
+        if self.system_prompt is not None and not any(m.role == "system" for m in turns):
+            turns.insert(0, Message("system", self.system_prompt))
+        if self.merge_system and turns and turns[0].role == "system" and len(turns) > 1:
+            system, first = turns[0], turns[1]
+            merged = Message(first.role, f"{system.text}\n\n{first.text}", system.images + first.images)
+            turns = [merged, *turns[2:]]
+        return tuple(turns)
+
+
 # ---------------------------------------------------------------------------------------------- model
 
 
@@ -212,6 +279,17 @@ class _Loaded:
         self.tokenizer = tokenizer
         self.multimodal = multimodal
         self.notes = notes
+        # a processor assembled without its video part renders its chat template through the tokenizer
+        # (SmolVLM's own apply_chat_template reads video settings)
+        self.template_via_tokenizer = getattr(processor, "_multitrust_no_video", False)
+        # encoder-decoder LMs (InstructBLIP-T5) return only decoder tokens, which start with the start token
+        self.encoder_decoder = bool(getattr(model.config, "is_encoder_decoder", False)) or bool(
+            getattr(getattr(model.config, "text_config", None), "is_encoder_decoder", False)
+        )
+        # BLIP-style models cannot run without an image; their text-only prompts go to the LM alone
+        self.images_required = getattr(model.config, "model_type", "") in _IMAGE_REQUIRED
+        if self.images_required:
+            notes.append("text-only prompts are answered by the language model alone (no query tokens)")
 
 
 class HFChatModel(ChatModel):
@@ -236,15 +314,27 @@ class HFChatModel(ChatModel):
         max_image_side: int | None = None,
         trust_remote_code: bool = False,
         max_wait_ms: float = 5.0,
+        max_images: int | None = None,
+        image_placeholder: str | None = None,
+        system_prompt: str | None = None,
+        merge_system: bool = False,
+        plain_prompt: bool = False,
     ) -> None:
         if dtype not in _DTYPES:
             raise SpecError(f"hf:{model_id}: dtype must be one of {', '.join(_DTYPES)}, got {dtype!r}")
         if batch_size < 1:
             raise SpecError(f"hf:{model_id}: batch_size must be >= 1, got {batch_size}")
-        if max_image_side is not None and max_image_side < 1:
-            raise SpecError(f"hf:{model_id}: max_image_side must be >= 1, got {max_image_side}")
+        self.conventions = InputConventions(
+            max_images=max_images,
+            max_image_side=max_image_side,
+            image_placeholder=image_placeholder,
+            system_prompt=system_prompt,
+            merge_system=bool(merge_system),
+            plain_prompt=bool(plain_prompt),
+        )
+        self.conventions.check(f"hf:{model_id}")
         self.model_id = model_id
-        self.spec = spec or f"hf:{model_id}"
+        self.spec = (spec or f"hf:{model_id}") + self.conventions.spec_suffix()
         self.device = device
         self.dtype = dtype
         self.batch_size = int(batch_size)
@@ -271,6 +361,8 @@ class HFChatModel(ChatModel):
             "dtype": self.dtype,
             "batch_size": self.batch_size,
             "max_image_side": self.max_image_side,
+            "input_conventions": self.conventions.options(),
+            "trust_remote_code": self.trust_remote_code,
             "decoding": "greedy",
         }
         if self._loaded is not None:
@@ -299,7 +391,7 @@ class HFChatModel(ChatModel):
 
     async def _prepare(self, request: Request) -> Prompt:
         """Hook for subclasses that rewrite the request (``builtin:tiny`` turns images into text here)."""
-        return Prompt(request.messages, request.max_tokens)
+        return Prompt(self.conventions.apply(request.messages, self.spec), request.max_tokens)
 
     async def load(self) -> None:
         """Load the model now (in the worker thread) instead of on the first request; raises ModelCallError."""
@@ -357,9 +449,11 @@ class HFChatModel(ChatModel):
         remote = self.trust_remote_code
         device, dtype = self._resolve_device_dtype()
         config = AutoConfig.from_pretrained(path, trust_remote_code=remote)
-        multimodal = config.model_type in MODEL_FOR_IMAGE_TEXT_TO_TEXT_MAPPING_NAMES or (
-            remote and "AutoModelForImageTextToText" in (getattr(config, "auto_map", None) or {})
-        )
+        auto_map = getattr(config, "auto_map", None) or {}
+        native = config.model_type in MODEL_FOR_IMAGE_TEXT_TO_TEXT_MAPPING_NAMES
+        # remote-code VLMs are often causal LMs with a remote processor (Phi-3/3.5-vision): the processor's
+        # auto_map is what says images go in
+        multimodal = native or (remote and ("AutoModelForImageTextToText" in auto_map or _has_remote_processor(path)))
         notes: list[str] = []
         kwargs: dict[str, Any] = {"dtype": dtype, "trust_remote_code": remote}
         if device == "auto":
@@ -367,7 +461,11 @@ class HFChatModel(ChatModel):
         if multimodal:
             processor = self._load_processor(path, config, notes)
             tokenizer = processor.tokenizer
-            model = AutoModelForImageTextToText.from_pretrained(path, **kwargs)
+            if native or "AutoModelForImageTextToText" in auto_map:
+                model = AutoModelForImageTextToText.from_pretrained(path, **kwargs)
+            else:
+                model = AutoModelForCausalLM.from_pretrained(path, **kwargs)
+                notes.append("remote-code VLM loaded as a causal LM with its remote processor")
         else:
             processor = None
             tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=remote)
@@ -383,12 +481,17 @@ class HFChatModel(ChatModel):
 
         try:
             return AutoProcessor.from_pretrained(path, trust_remote_code=self.trust_remote_code)
-        except ImportError as exc:
-            if "video" not in str(exc).lower() and "torchvision" not in str(exc).lower():
+        except (
+            ImportError,
+            ValueError,
+        ) as exc:  # InternVL's video processor says "requires torchvision" as a ValueError
+            message = str(exc).lower()
+            if "torchvision" not in message and (isinstance(exc, ValueError) or "video" not in message):
                 raise
             processor = _processor_without_video(path, config, self.trust_remote_code)
             if processor is None:
                 raise
+            processor._multitrust_no_video = True
             notes.append("processor built without its video part (torchvision not importable)")
             return processor
 
@@ -431,47 +534,76 @@ class HFChatModel(ChatModel):
                 results[i] = ModelCallError(f"{self.spec} is a text-only model; the request has {n} image(s)")
             else:
                 runnable.append(i)
-        if not runnable:
-            return results
+        groups = [runnable]
+        if loaded.images_required:  # image and text-only prompts take different generate calls
+            with_images = [i for i in runnable if any(m.images for m in prompts[i].messages)]
+            groups = [g for g in (with_images, [i for i in runnable if i not in with_images]) if g]
+        for group in groups:
+            self._run_group(prompts, group, loaded, results)
+        return results
+
+    def _run_group(
+        self, prompts: list[Prompt], group: list[int], loaded: _Loaded, results: list[ModelReply | BaseException]
+    ) -> None:
         try:
-            replies = self._generate([prompts[i] for i in runnable], loaded)
-            for i, reply in zip(runnable, replies, strict=True):
+            replies = self._generate([prompts[i] for i in group], loaded)
+            for i, reply in zip(group, replies, strict=True):
                 results[i] = reply
         except Exception as exc:
-            if len(runnable) == 1:
-                results[runnable[0]] = ModelCallError(f"{self.spec}: generation failed: {one_line(exc)}")
-                return results
-            for i in runnable:
+            if len(group) == 1:
+                results[group[0]] = ModelCallError(f"{self.spec}: generation failed: {one_line(exc)}")
+                return
+            for i in group:
                 try:
                     results[i] = self._generate([prompts[i]], loaded)[0]
                 except Exception as one:
                     results[i] = ModelCallError(f"{self.spec}: generation failed: {one_line(one)}")
-        return results
 
     def _conversation(self, messages: Sequence[Message], multimodal: bool) -> list[dict[str, Any]]:
         """Chat-template input: multimodal templates take a list of parts (images first, as in the
-        request), text-only templates a string."""
+        request), text-only templates a string; with an ``image_placeholder`` convention the images become
+        numbered text tags before the message text and the content is a string."""
         if not multimodal:
             return [{"role": m.role, "content": m.text} for m in messages]
+        placeholder = self.conventions.image_placeholder
+        if placeholder is not None:
+            out, n = [], 0
+            for m in messages:
+                tags = ""
+                for _ in m.images:
+                    n += 1
+                    tags += placeholder.replace("{n}", str(n))
+                out.append({"role": m.role, "content": tags + m.text})
+            return out
         return [
             {"role": m.role, "content": [*({"type": "image"} for _ in m.images), {"type": "text", "text": m.text}]}
             for m in messages
         ]
 
-    def _encode(self, prompts: list[Prompt], loaded: _Loaded) -> Any:
-        templater = loaded.processor if loaded.multimodal else loaded.tokenizer
-        texts = [
-            templater.apply_chat_template(
-                self._conversation(p.messages, loaded.multimodal), add_generation_prompt=True, tokenize=False
-            )
-            for p in prompts
-        ]
-        # the chat template already wrote any BOS the model wants
+    def _render(self, conversation: list[dict[str, Any]], loaded: _Loaded) -> str:
         if not loaded.multimodal:
-            return loaded.tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
+            return loaded.tokenizer.apply_chat_template(conversation, add_generation_prompt=True, tokenize=False)
+        if loaded.template_via_tokenizer:
+            return loaded.tokenizer.apply_chat_template(
+                conversation,
+                chat_template=loaded.processor.chat_template,
+                add_generation_prompt=True,
+                tokenize=False,
+            )
+        return loaded.processor.apply_chat_template(conversation, add_generation_prompt=True, tokenize=False)
+
+    def _encode(self, prompts: list[Prompt], loaded: _Loaded) -> Any:
+        plain = self.conventions.plain_prompt
+        if plain:
+            texts = ["\n\n".join(m.text for m in p.messages) for p in prompts]
+        else:
+            texts = [self._render(self._conversation(p.messages, loaded.multimodal), loaded) for p in prompts]
+        # a chat template already wrote any BOS the model wants; a plain prompt gets the tokenizer's own
         images = [load_pil(im, self.max_image_side) for p in prompts for m in p.messages for im in m.images]
+        if not loaded.multimodal or (loaded.images_required and not images):
+            return loaded.tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=plain)
         return loaded.processor(
-            text=texts, images=images or None, return_tensors="pt", padding=True, add_special_tokens=False
+            text=texts, images=images or None, return_tensors="pt", padding=True, add_special_tokens=plain
         )
 
     def _generate(self, prompts: list[Prompt], loaded: _Loaded) -> list[ModelReply]:
@@ -479,10 +611,13 @@ class HFChatModel(ChatModel):
 
         model, tokenizer = loaded.model, loaded.tokenizer
         inputs = self._encode(prompts, loaded).to(model.device)
+        if loaded.images_required and "pixel_values" not in inputs:
+            model = model.language_model  # text-only prompt to a BLIP-style model (see _Loaded)
         if "pixel_values" in inputs and inputs["pixel_values"].is_floating_point():
             inputs["pixel_values"] = inputs["pixel_values"].to(model.dtype)
         limits = [max(1, p.max_new_tokens) for p in prompts]
-        prompt_len = int(inputs["input_ids"].shape[1])
+        # decoder-only models return prompt + new tokens; encoder-decoder ones the decoder start token + new
+        prompt_len = 1 if loaded.encoder_decoder else int(inputs["input_ids"].shape[1])
         eos_ids = set(_as_list(model.generation_config.eos_token_id) or _as_list(tokenizer.eos_token_id))
         start = time.perf_counter()
         with torch.inference_mode():
@@ -561,6 +696,16 @@ def _processor_without_video(path: str, config: Any, trust_remote_code: bool) ->
     image_processor = AutoImageProcessor.from_pretrained(path, trust_remote_code=trust_remote_code)
     tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=trust_remote_code)
     template = _read_chat_template(path) or getattr(tokenizer, "chat_template", None)
+    # the processor's own settings (SmolVLM's image_seq_len, say): without them the image markup would not
+    # match the number of image features the model produces
+    accepted = set(inspect.signature(cls.__init__).parameters) - {
+        "self",
+        "image_processor",
+        "tokenizer",
+        "video_processor",
+        "chat_template",
+    }
+    settings = {k: v for k, v in _read_json(path, "processor_config.json").items() if k in accepted}
     original = ProcessorMixin.check_argument_for_proper_class
 
     def lenient(self: Any, argument_name: str, argument: Any) -> Any:
@@ -571,10 +716,39 @@ def _processor_without_video(path: str, config: Any, trust_remote_code: bool) ->
         ProcessorMixin.check_argument_for_proper_class = lenient  # type: ignore[method-assign]
         try:
             return cls(
-                image_processor=image_processor, tokenizer=tokenizer, video_processor=None, chat_template=template
+                image_processor=image_processor,
+                tokenizer=tokenizer,
+                video_processor=None,
+                chat_template=template,
+                **settings,
             )
         finally:
             ProcessorMixin.check_argument_for_proper_class = original  # type: ignore[method-assign]
+
+
+def _has_remote_processor(path: str) -> bool:
+    """Whether the model directory wires an ``AutoProcessor`` class of its own (remote code)."""
+    for filename in ("processor_config.json", "preprocessor_config.json"):
+        auto_map = _read_json(path, filename).get("auto_map")
+        if isinstance(auto_map, dict) and "AutoProcessor" in auto_map:
+            return True
+    return False
+
+
+def _read_json(path: str, filename: str) -> dict[str, Any]:
+    """A JSON object file of a local or hub model directory; empty when absent or not an object."""
+    import json
+
+    from transformers.utils import cached_file
+
+    try:
+        found = cached_file(path, filename, _raise_exceptions_for_missing_entries=False)
+    except OSError:
+        found = None
+    if not found or not os.path.isfile(found):
+        return {}
+    value = json.loads(Path(found).read_text(encoding="utf-8"))
+    return value if isinstance(value, dict) else {}
 
 
 def _read_chat_template(path: str) -> str | None:

