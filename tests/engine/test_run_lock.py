@@ -70,7 +70,7 @@ def test_two_processes_racing_never_send_twice(tmp_path: Path) -> None:
             before = server.stats()["chat_requests"]
             cmd = _cli(
                 "run", "--model", f"openai-compat:{server.url}@m{race}", "--tasks", "T.6", "--data", str(data),
-                "--out", str(out), "--concurrency", "1", "-q",
+                "--out", str(out), "--concurrency", "1", "--no-preflight", "-q",  # probes would count as requests
             )  # fmt: skip
             procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=_env())
                      for _ in range(2)]  # fmt: skip
