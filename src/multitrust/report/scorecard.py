@@ -26,10 +26,10 @@ from multitrust.core.taxonomy import ASPECTS, SUBASPECTS, TASKS
 
 __all__ = [
     "PARTIAL_NOTE",
+    "TASK_SCORE_RANGES",
     "AspectScore",
     "Scorecard",
     "SubAspectScore",
-    "TASK_SCORE_RANGES",
     "aggregate",
     "aggregate_replicates",
     "bootstrap_interval",
