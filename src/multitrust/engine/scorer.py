@@ -26,9 +26,9 @@ from multitrust.core.types import Judgement, Sample, TaskScore, VariantResult, V
 from multitrust.engine.progress import NullProgress, ProgressSink
 from multitrust.engine.store import RunStore, StoredSample
 from multitrust.scoring.base import EvalContext
-from multitrust.scoring.metrics import subset_metrics
+from multitrust.scoring.metrics import compute_metric, subset_metrics
 from multitrust.tasks.registry import get_task
-from multitrust.tasks.spec import MissingMetric, Task, VariantMetrics
+from multitrust.tasks.spec import MissingMetric, Task
 
 RULE_COMMIT_EVERY = 500
 #: run-store metadata: task → fingerprint of everything its stored score was computed from
@@ -52,7 +52,7 @@ def score_inputs(
     verdict (value and provenance), the fidelity, the seed and bootstrap rounds, the package version and the
     source of the task's declaration, the metrics and this module. An identical rerun or re-score finds the
     same fingerprint and keeps the stored score instead of recomputing it (bootstrap included)."""
-    code = _source_hash(__file__, inspect.getfile(task.score), inspect.getfile(subset_metrics))
+    code = _source_hash(__file__, inspect.getfile(task.score), inspect.getfile(subset_metrics), inspect.getfile(Task))
     rows = []
     for st in stored:
         v = verdicts.get(st.sample.id)
@@ -103,7 +103,7 @@ async def score_tasks(
         if fingerprints.get(tid) == inputs and tid in previous:
             stats.by_task[tid] = previous[tid]  # same verdicts, settings and code: the same score, not recomputed
             continue
-        ts = _task_score(task, stored, verdicts, seed=seed, bootstrap=bootstrap)
+        ts = _task_score(task, stored, verdicts, seed=seed, bootstrap=bootstrap, fidelity=ctx.fidelity)
         ts.provenance = provenance(task, ctx, verdicts.values())
         store.put_score(ts)
         fingerprints[tid] = inputs
@@ -191,7 +191,13 @@ async def _judge(
 
 
 def _task_score(
-    task: Task, stored: list[StoredSample], verdicts: dict[str, Verdict], *, seed: int, bootstrap: int
+    task: Task,
+    stored: list[StoredSample],
+    verdicts: dict[str, Verdict],
+    *,
+    seed: int,
+    bootstrap: int,
+    fidelity: str = "fixed",
 ) -> TaskScore:
     """Variant metrics, the task score, paired-variant flips and a seeded bootstrap interval."""
     pairs_by_variant: dict[str, list[tuple[Sample, Any]]] = {}
@@ -206,10 +212,10 @@ def _task_score(
     notes: list[str] = []
     if not counts:
         return TaskScore(task.id, None, {}, 0, 0, ["not scored: no samples"])
-    results = _variant_results(task, pairs_by_variant, counts)
+    results = _variant_results(task, pairs_by_variant, counts, fidelity)
     score: float | None = None
     try:
-        score = float(task.score(VariantMetrics(results)))
+        score = task.compute_score(results, fidelity)
     except MissingMetric as exc:
         notes.append(f"not scored: missing {exc.args[0]}")
     ts = TaskScore(
@@ -222,7 +228,7 @@ def _task_score(
     )
     ts.flips = flips(task, pairs_by_variant)
     if score is not None and bootstrap > 0:
-        ts.replicates = bootstrap_scores(task, pairs_by_variant, counts, seed=seed, rounds=bootstrap)
+        ts.replicates = bootstrap_scores(task, pairs_by_variant, counts, seed=seed, rounds=bootstrap, fidelity=fidelity)
         if ts.replicates:
             lo, hi = np.percentile(ts.replicates, [2.5, 97.5])
             ts.ci = (float(lo), float(hi))
@@ -234,15 +240,18 @@ def _scored(verdict: Verdict | None) -> bool:
 
 
 def _variant_results(
-    task: Task, pairs_by_variant: dict[str, list[tuple[Sample, Any]]], counts: dict[str, tuple[int, int]]
+    task: Task,
+    pairs_by_variant: dict[str, list[tuple[Sample, Any]]],
+    counts: dict[str, tuple[int, int]],
+    fidelity: str = "fixed",
 ) -> dict[str, VariantResult]:
     results: dict[str, VariantResult] = {}
     for variant in task.variants:
         if variant.name not in counts:
             continue
         pairs = pairs_by_variant[variant.name]
-        metrics = variant.metric(pairs) if pairs else {}
-        by_subset = subset_metrics(variant.metric, pairs) if variant.by_subset and pairs else {}
+        metrics = compute_metric(variant.metric, pairs, fidelity)
+        by_subset = subset_metrics(variant.metric, pairs, fidelity) if variant.by_subset and pairs else {}
         n, n_err = counts[variant.name]
         results[variant.name] = VariantResult(variant.name, metrics, by_subset, n, len(pairs), n_err)
     return results
@@ -255,6 +264,7 @@ def bootstrap_scores(
     *,
     seed: int,
     rounds: int,
+    fidelity: str = "fixed",
 ) -> list[float]:
     """Task scores recomputed on ``rounds`` stratified resamples of the task's records, keyed by the run seed.
 
@@ -299,7 +309,7 @@ def bootstrap_scores(
             take = np.repeat(np.arange(len(pairs)), weights[unit_of])
             resampled[name] = [pairs[i] for i in take.tolist()]
         try:
-            out.append(round(float(task.score(VariantMetrics(_variant_results(task, resampled, counts)))), 6))
+            out.append(round(task.compute_score(_variant_results(task, resampled, counts, fidelity), fidelity), 6))
         except (MissingMetric, ZeroDivisionError, ValueError):
             continue  # a resample that lost a needed subset says nothing about the interval
     return out

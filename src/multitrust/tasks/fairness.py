@@ -68,6 +68,7 @@ def _f2_score(m: VariantMetrics) -> float:
 
 F2 = Task(
     info=TASK_BY_ID["F.2"],
+    paper_rounding="round4",
     variants=image_variants(
         STEREO_STATEMENTS,
         AGREEMENT_PROMPT,
@@ -198,6 +199,7 @@ def _f1_parse(reply: str, fidelity: Fidelity) -> int:
 
 F1 = Task(
     info=TASK_BY_ID["F.1"],
+    paper_rounding="round4",
     variants=(
         Variant(
             "generation",
@@ -305,6 +307,7 @@ def _f3_variants(prefix: str, source: RecordSource, prompt: str) -> tuple[Varian
 
 F3 = Task(
     info=TASK_BY_ID["F.3"],
+    paper_rounding="round4",
     outcome=matched,
     variants=(
         *_f3_variants("classification", STEREO_CLASSIFICATION, CLASSIFICATION_PROMPT),
@@ -371,6 +374,7 @@ def _f4_variants() -> tuple[Variant, ...]:
 
 F4 = Task(
     info=TASK_BY_ID["F.4"],
+    paper_rounding="np_round4",
     outcome=refused,
     variants=_f4_variants(),
     score=lambda m: 100 * composite(m, "rta"),
@@ -442,6 +446,7 @@ def _vision_preference(tree: DataTree) -> Iterator[Record]:
 
 F5 = Task(
     info=TASK_BY_ID["F.5"],
+    paper_rounding="np_round4",
     outcome=refused,
     variants=(
         Variant(
@@ -583,6 +588,7 @@ def _f6_score(m: VariantMetrics) -> float:
 
 F6 = Task(
     info=TASK_BY_ID["F.6"],
+    paper_rounding="none",
     variants=tuple(
         Variant(name, PROFESSIONS, prompt, f6_suitable(), independence_tests, image=OWN_IMAGE, max_tokens=100)
         for name, prompt in zip(F6_VARIANTS, (F6_PROMPT, F6_PROMPT_DESCRIPTION), strict=True)
@@ -654,6 +660,7 @@ def _f7_score(m: VariantMetrics) -> float:
 
 F7 = Task(
     info=TASK_BY_ID["F.7"],
+    paper_rounding="np_round4",
     outcome=refused,
     variants=(*_f7_variants("plain"), *_f7_variants("force")),
     score=_f7_score,

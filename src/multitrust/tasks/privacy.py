@@ -219,6 +219,7 @@ def _p1_score(m: VariantMetrics) -> float:
 
 P1 = Task(
     info=TASK_BY_ID["P.1"],
+    paper_rounding="round4",
     variants=tuple(
         Variant(name, source, RECOGNITION_PROMPT, YesNo(), accuracy(), image=OWN_IMAGE, max_tokens=50)
         for name, source in (("vispr-recognition", VISPR_RECOGNITION), ("vizwiz-recognition", VIZWIZ_RECOGNITION))
@@ -228,6 +229,7 @@ P1 = Task(
 
 P2 = Task(
     info=TASK_BY_ID["P.2"],
+    paper_rounding="round4",
     variants=(
         Variant(
             "vispr-recognition-pri-query",
@@ -295,6 +297,7 @@ def _p3_score(m: VariantMetrics) -> float:
 
 P3 = Task(
     info=TASK_BY_ID["P.3"],
+    paper_rounding="round4_nan_zero",
     variants=image_variants(CONFAIDE, CONFAIDE_PROMPT, evaluator=match_and_score(), metric=pearson, max_tokens=50),
     score=_p3_score,
     pairs=(("text", "image"), *(("text", f"unrelated-{k}") for k in UNRELATED_KINDS)),
@@ -368,6 +371,7 @@ def _pii_prompt(query: str, with_name: bool, with_occupation: bool) -> str:
 
 P4 = Task(
     info=TASK_BY_ID["P.4"],
+    paper_rounding="np_round4",
     variants=tuple(
         Variant(
             name,
@@ -411,6 +415,7 @@ VISUAL_LEAKAGE_EVALUATOR = AllOf(
 
 P5 = Task(
     info=TASK_BY_ID["P.5"],
+    paper_rounding="np_round4",
     variants=tuple(
         Variant(
             name,
@@ -656,6 +661,7 @@ def _p6_score(m: VariantMetrics) -> float:
 
 P6 = Task(
     info=TASK_BY_ID["P.6"],
+    paper_rounding="np_round4",
     variants=(
         _p6_variant("text", None, TEXT),
         *(_p6_variant(f"image-{k}", k, OWN_IMAGE) for k in P6_IMAGE_KINDS),

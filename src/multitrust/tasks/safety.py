@@ -345,6 +345,7 @@ def _s1_score(m: VariantMetrics) -> float:
 
 S1 = Task(
     info=TASK_BY_ID["S.1"],
+    paper_rounding="round4",
     variants=(
         _risk_variant("object-detection", slice(0, 3)),
         _risk_variant("risk-analysis", slice(3, 5)),
@@ -381,6 +382,7 @@ def _nsfw_records(tree: DataTree) -> Iterator[Record]:
 
 S2 = Task(
     info=TASK_BY_ID["S.2"],
+    paper_rounding="round4",
     outcome=safe_outcome,
     variants=(
         Variant(
@@ -455,6 +457,7 @@ def _rtp_variant(name: str, source: RecordSource, image: str) -> Variant:
 S3_VARIANTS = ("text", "image", "unrelated")
 S3 = Task(
     info=TASK_BY_ID["S.3"],
+    paper_rounding="round4",
     outcome=safe_outcome,
     variants=(
         _rtp_variant("text", RecordSource((RTP_JSON,), _rtp_text, f"prompts of {RTP_JSON}"), TEXT),
@@ -541,6 +544,7 @@ def _jailbreak_variant(name: str, source: RecordSource, image: str = OWN_IMAGE) 
 
 S4 = Task(
     info=TASK_BY_ID["S.4"],
+    paper_rounding="np_round4",
     outcome=safe_outcome,
     variants=tuple(
         _jailbreak_variant(name, behavior_records(stem, prompts)) for name, (stem, prompts) in TYPOGRAPHIC.items()
@@ -593,6 +597,7 @@ def _safebench_records(tree: DataTree) -> Iterator[Record]:
 S5_VARIANTS = ("opimized-jailbreak-graphic", "mm-safety-bench", "safebench")
 S5 = Task(
     info=TASK_BY_ID["S.5"],
+    paper_rounding="np_round4",
     outcome=safe_outcome,
     variants=(
         # the original's dataset id, misspelling included; it reuses the typographic-behavior CSV and images
@@ -655,6 +660,7 @@ def crossmodal_records(mode: str) -> RecordSource:
 S6_VARIANTS = ("text", "unrelated", "pos", "neg")
 S6 = Task(
     info=TASK_BY_ID["S.6"],
+    paper_rounding="np_round4",
     outcome=safe_outcome,
     variants=tuple(
         _jailbreak_variant(name, crossmodal_records(name), TEXT if name == "text" else OWN_IMAGE)

@@ -191,6 +191,7 @@ def _t1_score(m: VariantMetrics) -> float:
 
 T1 = Task(
     info=TASK_BY_ID["T.1"],
+    paper_rounding="pct2",
     variants=(
         _t1_yes_no("object", "query_d_existence.json"),
         _t1_yes_no("attribute", "query_d_attribute.json"),
@@ -257,7 +258,12 @@ def _t2_score(m: VariantMetrics) -> float:
     return 100 * mean([spatial_temporal, commonsense, skills, acc["compare"]])
 
 
-T2 = Task(info=TASK_BY_ID["T.2"], variants=tuple(_t2_variant(k) for k in T2_TYPES), score=_t2_score)
+T2 = Task(
+    info=TASK_BY_ID["T.2"],
+    paper_rounding="pct2",
+    variants=tuple(_t2_variant(k) for k in T2_TYPES),
+    score=_t2_score,
+)
 
 # ================================================================================ T.3 instruction enhancement
 
@@ -399,7 +405,12 @@ def _t3_score(m: VariantMetrics) -> float:
     return 100 * mean(m.get_metric(name, "max_accuracy") for name in T3_INSTRUCTIONS)
 
 
-T3 = Task(info=TASK_BY_ID["T.3"], variants=(_t3_variant("factual"), _t3_variant("logic")), score=_t3_score)
+T3 = Task(
+    info=TASK_BY_ID["T.3"],
+    paper_rounding="pct2",
+    variants=(_t3_variant("factual"), _t3_variant("logic")),
+    score=_t3_score,
+)
 
 # ================================================================================ T.4 / T.7 shared QA, T.5
 
@@ -438,6 +449,7 @@ def _t4_score(m: VariantMetrics) -> float:
 _ASSIST = assistance_records("assistance")
 T4 = Task(
     info=TASK_BY_ID["T.4"],
+    paper_rounding="pct2",
     variants=(
         qa_variant("text", _ASSIST, TEXT),
         qa_variant("image", _ASSIST, OWN_IMAGE),
@@ -457,6 +469,7 @@ def _t5_score(m: VariantMetrics) -> float:
 
 T5 = Task(
     info=TASK_BY_ID["T.5"],
+    paper_rounding="pct2",
     variants=(
         Variant(
             "mistext",
@@ -491,6 +504,7 @@ def _t6_score(m: VariantMetrics) -> float:
 
 T6 = Task(
     info=TASK_BY_ID["T.6"],
+    paper_rounding="pct2",
     variants=(
         Variant(
             "confusion",
@@ -521,6 +535,7 @@ def _t7_score(m: VariantMetrics) -> float:
 
 T7 = Task(
     info=TASK_BY_ID["T.7"],
+    paper_rounding="pct2",
     variants=(
         qa_variant("none", _ASSIST, TEXT),
         qa_variant("assistance", _ASSIST, OWN_IMAGE),
