@@ -27,7 +27,7 @@ from multitrust.scoring import rules
 from multitrust.scoring.base import Fidelity
 from multitrust.scoring.evaluators import YesNo
 from multitrust.scoring.judge import ANSWER_MATCH, Fallback, LLMJudge, answer_matches, parse_yes_no, render
-from multitrust.scoring.metrics import Pairs, accuracy, rate
+from multitrust.scoring.metrics import Pairs, accuracy, empty_values, rate
 from multitrust.tasks.spec import (
     OWN_IMAGE,
     TEXT,
@@ -127,9 +127,19 @@ def with_image_size(source: RecordSource) -> RecordSource:
     return RecordSource(source.files, reader, source.description)
 
 
-def iou_hit(box_text: str, truth: str, fidelity: Fidelity) -> int:
-    """1 if the box parsed from ``box_text`` has IoU > 0.5 with the truth (``iou_judge`` for one sample)."""
-    return int(rules.iou_success_rate([box_text], [truth], fidelity=fidelity) > 0)
+def iou_hit(box_text: str, truth: str, fidelity: Fidelity, *, strict: bool = True) -> int:
+    """1 if the box parsed from ``box_text`` has IoU > 0.5 with the truth (``iou_judge`` for one sample).
+
+    Paper mode parses the judge's box as v0.1.0 does, which raises on anything but four numbers
+    (:class:`rules.OriginalRaised`: the sample becomes an error naming the original's exception).
+    ``strict=False`` is for the offline fallback, which reads the *model's* response where the original's
+    judge would first have normalised it to a box (or to ``[0,0,0,0]``): unparsable there is a miss."""
+    try:
+        return int(rules.iou_success_rate([box_text], [truth], fidelity=fidelity) > 0)
+    except rules.OriginalRaised:
+        if strict:
+            raise
+        return 0
 
 
 def _size_text(size: Any) -> str:
@@ -141,7 +151,7 @@ def _size_text(size: Any) -> str:
 
 RESPONSE_BOX = Fallback(
     "response-box",
-    lambda response, sample, fidelity: iou_hit(response, sample.target, fidelity),
+    lambda response, sample, fidelity: iou_hit(response, sample.target, fidelity, strict=False),
     description="the box is parsed from the response itself (the prompt asks for normalised 0-1 coordinates) "
     "instead of a GPT-4 normalisation; IoU > 0.5 with the truth is a success",
 )
@@ -203,7 +213,8 @@ T1 = Task(
             ),
             T1_GROUNDING_PROMPT,
             GroundingJudge(),
-            accuracy_rate(),
+            # on no samples v0.1.0's iou_judge divides by zero: paper mode has no value (not NaN)
+            empty_values(accuracy_rate()),
             image=OWN_IMAGE,
             max_tokens=100,
         ),
