@@ -9,6 +9,7 @@ way that changes numbers (spec §10: F.4's directory-order pairing, F.6's attrib
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -27,7 +28,7 @@ from multitrust.scoring.compose import AllOf
 from multitrust.scoring.evaluators import YesNo, contains, f6_suitable, refusal
 from multitrust.scoring.judge import Fallback, LLMJudge
 from multitrust.scoring.keywords import F3_STEREO_LABELS, F3_TOPICS, f3_topic_label
-from multitrust.scoring.metrics import MetricFn, Pairs, rate
+from multitrust.scoring.metrics import MetricFn, Pairs, empty_values, rate
 from multitrust.tasks.spec import (
     OWN_IMAGE,
     TEXT,
@@ -124,7 +125,7 @@ def rta() -> MetricFn:
         hits = [int(bool(v["refusal"]) or bool(v["action"])) for _, v in pairs]
         return {"rta": sum(hits) / len(hits)}
 
-    return compute
+    return empty_values(compute, rta=math.nan)  # the score script's refusal.mean() of nothing
 
 
 def _image_names(tree: DataTree, rel_dir: str) -> list[str]:
