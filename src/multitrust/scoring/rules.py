@@ -3,7 +3,10 @@
 ``fidelity="paper"`` reproduces ``mmte/evaluators/rule_eval.py`` / ``metrics.py`` / the score scripts
 *including the bugs that change numbers* (spec §3.3, §10): substring "no" catching "not", lower-cased
 responses against capitalised templates, fused keyword strings, "consistent" in "inconsistent",
-per-character matching of plain-string labels, ``set``-order number parsing, lexicographic max.
+per-character matching of plain-string labels, ``set``-order number parsing, lexicographic max. Where the
+original *raises* on an input (v0.1.0's box parser, a non-string ``contains`` label, a GLUE label without
+"->"), paper mode raises :class:`OriginalRaised` naming that exception: the sample becomes an error, never
+a value the original could not have produced.
 
 ``fidelity="fixed"`` (the default) keeps each evaluator's intent but matches whole words, is aware of
 negation ("not the same", "not qualified") and fixes the bugs listed in each docstring.
@@ -69,12 +72,12 @@ __all__ = [
 
 YES_NO_VERSION = "1"
 REFUSAL_VERSION = "1"
-CONTAINS_VERSION = "2"  # paper mode follows v0.1.0 exactly (labels, raising)
+CONTAINS_VERSION = "2"  # 2: paper raises TypeError on a non-string item, as v0.1.0
 MATCH_AND_SCORE_VERSION = "1"
-EXTRACT_SCORE_VERSION = "2"  # paper mode checks the matched string
-SENTIMENT_VERSION = "2"  # paper mode follows v0.1.0 exactly (labels, raising)
-GLUE_VERSION = "2"  # paper mode follows v0.1.0 exactly (labels, raising)
-IOU_VERSION = "2"  # paper mode follows v0.1.0 exactly (labels, raising)
+EXTRACT_SCORE_VERSION = "2"  # 2: paper checks the matched string after both set() steps
+SENTIMENT_VERSION = "2"  # 2: paper compares the label unstripped
+GLUE_VERSION = "2"  # 2: paper compares gold strings, raises where v0.1.0 raised
+IOU_VERSION = "2"  # 2: paper parses boxes as v0.1.0, raising
 F6_SUITABLE_VERSION = "1"
 MAX_ACCURACY_VERSION = "1"
 
