@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import hashlib
 import inspect
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -35,6 +36,17 @@ RULE_COMMIT_EVERY = 500
 SCORE_INPUTS_KEY = "score_inputs"
 
 
+def _finite_json(value: Any) -> Any:
+    """A verdict value the strict JSON hash accepts: an unreadable P.3 rating is NaN, written as "nan"."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, dict):
+        return {k: _finite_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite_json(v) for v in value]
+    return value
+
+
 @lru_cache(maxsize=64)
 def _source_hash(*paths: str) -> str:
     """SHA-256 of the given source files: a score depends on the code of its formula and metrics too."""
@@ -56,7 +68,7 @@ def score_inputs(
     rows = []
     for st in stored:
         v = verdicts.get(st.sample.id)
-        rows.append((st.sample.id, st.error, None if v is None else (v.value, v.error, v.backend)))
+        rows.append((st.sample.id, st.error, None if v is None else (_finite_json(v.value), v.error, v.backend)))
     return hash_json(
         {
             "version": __version__,
