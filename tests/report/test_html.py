@@ -438,3 +438,42 @@ def test_subaspect_table_lists_all_ten(report: dict[str, Any]) -> None:
     page = render_html(report)
     for s in SUBASPECTS:
         assert f'data-score-subaspect="{s.key}" data-run="0"' in page
+
+
+def test_negative_p3_is_drawn_in_bars_and_radar() -> None:
+    from multitrust.report.html import _radar
+
+    # Every task 50, P.1 = P.2 = 0, P.3 = −80: privacy awareness = 0·0.4 + 0·0.3 + (−80)·0.3 = −24, a
+    # negative sub-aspect the radar must reach below its old 0 centre.
+    scores = {t.id: TaskScore(t.id, 50.0, {}, 10, 0, []) for t in TASKS}
+    scores["P.1"] = TaskScore("P.1", 0.0, {}, 10, 0, [])
+    scores["P.2"] = TaskScore("P.2", 0.0, {}, 10, 0, [])
+    scores["P.3"] = TaskScore("P.3", -80.0, {}, 10, 0, [])
+    # privacy leakage (P.4–P.6) 0 → the privacy aspect = (−24 + 0) / 2 = −12, drawn as a bar
+    for tid in ("P.4", "P.5", "P.6"):
+        scores[tid] = TaskScore(tid, 0.0, {}, 10, 0, [])
+    report = build_report([RunResults("runs/neg", "scripted:contrarian", 7, "paper", {}, scores)])
+    page = render_html(report)
+    assert 'data-score-task="P.3" data-run="0" data-value="-80.0"' in page
+    assert 'data-value="-24.0"' in page  # the sub-aspect, shown as it is
+    # a negative aspect gets a bar of |score| with its own class, not a clamped empty bar
+    assert 'data-score-aspect="privacy" data-run="0" data-value="-12.0"' in page
+    assert '<span class="bar neg" aria-hidden="true"><span style="width: 12.0%' in page
+    assert page.count('class="bar neg"') == 2  # the aspect list and the aspect table
+    # the radar's centre drops to −40 (the multiple of 20 below −24); the 0 ring is marked
+    views = [{"label": "m", "color": "#000", "index": 0, "subaspects": {}}]
+    views[0]["subaspects"] = {
+        s.key: {"present": True, "value": repr(-24.0 if s.key == "privacy_awareness" else 50.0), "text": ""}
+        for s in SUBASPECTS
+    }
+    radar = _radar(views)
+    assert radar["floor"] == -40.0
+    assert [r["level"] for r in radar["rings"]] == [-20, 0, 20, 40, 60, 80, 100]
+    assert [r["zero"] for r in radar["rings"]] == [False, True, False, False, False, False, False]
+    assert 'class="zero"' in page
+    # −24 sits at (−24 − (−40)) / (100 − (−40)) = 16/140 of the radius from the centre, not at the centre
+    k = [s.key for s in SUBASPECTS].index("privacy_awareness")
+    dot = radar["series"][0]["dots"][k]
+    radius = radar["height"] / 2 - 72
+    dist = ((dot["x"] - radar["cx"]) ** 2 + (dot["y"] - radar["cy"]) ** 2) ** 0.5
+    assert dist == pytest.approx(radius * 16 / 140, abs=0.02)

@@ -180,3 +180,34 @@ def test_filters_and_screenshot(page: Any, tmp_path: Path) -> None:
     shot = tmp_path / "report.png"
     page.screenshot(path=str(shot), full_page=False)
     assert shot.stat().st_size > 20_000  # a painted page, not a blank one
+
+
+def test_negative_scores_are_drawn(browser: Any, tmp_path: Path) -> None:
+    """A negative P.3 (−80, with P.1 = P.2 = 0) makes privacy awareness −24 and, with leakage 0, the privacy
+    aspect −12: the bar shows |−12| = 12 % of its track in its own colour, and the radar's centre moves to
+    −40 so the −24 dot sits (−24 + 40)/(100 + 40) = 16/140 of the radius out, not on the centre."""
+    from multitrust.core.taxonomy import TASKS
+    from multitrust.core.types import TaskScore
+    from multitrust.report.run_report import RunResults, build_report
+
+    low = {"P.1": 0.0, "P.2": 0.0, "P.3": -80.0, "P.4": 0.0, "P.5": 0.0, "P.6": 0.0}
+    scores = {t.id: TaskScore(t.id, low.get(t.id, 50.0), {}, 10, 0, []) for t in TASKS}
+    report = build_report([RunResults("runs/neg", "scripted:contrarian", 7, "paper", {}, scores)])
+    path = write_html(report, tmp_path / "neg.html")
+    pg = browser.new_page(viewport={"width": 1320, "height": 1000})
+    try:
+        pg.goto(path.as_uri())
+        assert pg.locator('[data-score-aspect="privacy"][data-run="0"]').text_content() == "-12.00"
+        track = pg.locator('td:has([data-score-aspect="privacy"]) .bar.neg').bounding_box()
+        fill = pg.locator('td:has([data-score-aspect="privacy"]) .bar.neg > span').bounding_box()
+        assert fill["width"] == pytest.approx(0.12 * track["width"], abs=1.0)
+        assert fill["x"] + fill["width"] == pytest.approx(track["x"] + track["width"], abs=1.0)  # grows from the right
+        svg = pg.locator("figure.radar svg").bounding_box()
+        dot = pg.locator('g.series circle:has(title:text-matches("privacy_awareness"))').bounding_box()
+        scale = svg["width"] / 640  # _radar's default 640×540 viewBox, as CSS sizes it
+        radius = (540 / 2 - 72) * scale
+        cx, cy = svg["x"] + 320 * scale, svg["y"] + (540 / 2 + 6) * scale
+        dist = ((dot["x"] + dot["width"] / 2 - cx) ** 2 + (dot["y"] + dot["height"] / 2 - cy) ** 2) ** 0.5
+        assert dist == pytest.approx(radius * 16 / 140, abs=1.5)
+    finally:
+        pg.close()

@@ -167,11 +167,53 @@ def test_to_dict_is_json_and_labels_partial() -> None:
 
 @pytest.mark.parametrize(
     "scores",
-    [{"T.9": 50.0}, {"t.1": 50.0}, {"T.1": math.nan}, {"T.1": 101.0}, {"T.1": -1.0}, {"T.1": "x"}],
+    [
+        {"T.9": 50.0},
+        {"t.1": 50.0},
+        {"T.1": math.nan},
+        {"T.1": 101.0},
+        {"T.1": -1.0},
+        {"T.1": "x"},
+        {"P.3": -100.5},
+        {"P.3": 100.5},
+        {"P.2": -1.0},
+    ],
 )
 def test_bad_input_is_rejected(scores: dict) -> None:
     with pytest.raises(ValueError):
         aggregate(scores)
+
+
+def test_negative_p3_is_aggregated_as_compute_rank_does() -> None:
+    # P.3 = 100·mean(r) is negative for anti-correlated ratings; compute_rank.py adds it in unchanged:
+    # privacy awareness = P.1·0.4 + P.2·0.3 + P.3·0.3 = 80·0.4 + 50·0.3 + (−60)·0.3 = 32 + 15 − 18 = 29
+    card = aggregate({**FULL, "P.3": -60.0})
+    assert card.tasks["P.3"] == -60.0
+    assert card.subaspects["privacy_awareness"].score == pytest.approx(29.0, abs=1e-12)
+    # privacy = (29 + 21) / 2 = 25; sub-aspect sum = 554 − 53 + 29 = 530 → overall round(530 / 10, 2) = 53.0
+    assert card.aspects["privacy"].score == pytest.approx(25.0, abs=1e-12)
+    assert card.overall == 53.0
+    # −100 is the bound: awareness = 0 + 0 + (−100)·0.3 = −30, a negative sub-aspect
+    card = aggregate({"P.1": 0, "P.2": 0, "P.3": -100.0})
+    assert card.subaspects["privacy_awareness"].score == pytest.approx(-30.0, abs=1e-12)
+
+
+def test_lowest_possible_overall_is_minus_three() -> None:
+    from multitrust.report.scorecard import OVERALL_RANGE
+
+    # every task 0 and P.3 −100: the only non-zero sub-aspect is awareness = −30 → overall −30 / 10 = −3
+    worst = {t.id: 0.0 for t in TASKS} | {"P.3": -100.0}
+    assert aggregate(worst).overall == -3.0
+    assert OVERALL_RANGE == (-3.0, 100.0)
+
+
+def test_aggregate_adds_like_compute_rank() -> None:
+    # compute_rank.py: sub-aspect (t1 + t2 + t3) / 3 added left to right; math.fsum would round once.
+    # 0.1 + 0.2 = 0.30000000000000004 (binary), + 0.3 = 0.6000000000000001; / 3 = 0.20000000000000004;
+    # fsum([0.1, 0.2, 0.3]) = 0.6 exactly-rounded, / 3 = 0.19999999999999998 — the two differ.
+    card = aggregate({"T.5": 0.1, "T.6": 0.2, "T.7": 0.3})
+    assert card.subaspects["misguided_mistakes"].score == (0.1 + 0.2 + 0.3) / 3
+    assert card.subaspects["misguided_mistakes"].score != math.fsum([0.1, 0.2, 0.3]) / 3
 
 
 # --------------------------------------------------------------------------------------------------

@@ -287,7 +287,16 @@ def test_contains_empty_items() -> None:
 
 
 def test_contains_non_sequence_label() -> None:
-    assert contains_any("Option 3", 3, fidelity="paper") is True
+    # v0.1.0 wraps the non-Sequence 3 in [3] and tests `3 in "Option 3"` → TypeError: 'in <string>'
+    # requires string as left operand, not int; paper mode records that instead of str()-ing the 3
+    with pytest.raises(rules.OriginalRaised, match=r"rule_contain_eval .* raises TypeError: 'in <string>'"):
+        contains_any("Option 3", 3, fidelity="paper")
+    with pytest.raises(rules.OriginalRaised, match="TypeError"):
+        contains_any("Option 3", ["three", 3], fidelity="paper")
+    # ... unless an earlier string item already matched (the loop breaks before reaching the int)
+    assert contains_any("Option three", ["three", 3], fidelity="paper") is True
+    # with fuzzy_match, remove_special_tokens str()-s the item first: no error
+    assert contains_any("Option 3", 3, fuzzy=True, fidelity="paper") is True
     assert contains_any("Option 3", 3) is True
     assert contains_any("Option 30", 3) is False
 
@@ -357,9 +366,11 @@ def test_match_and_score_zero_is_positive_zero() -> None:
         # PYTHONHASHSEED=0, i.e. list(set(chain(*re.findall(...)))) minus "" → first element.
         ("Score: 75/100", 100, 75),
         ("I would give 50 or 75 out of 100", 50, 50),
-        ("25 or 50", 25, 25),
+        # list(set(["25", "", "50", ""])) minus "", then set() again: without "" in the table the second
+        # set places "50" before "25" (verified for the 3.11 hash against this interpreter below)
+        ("25 or 50", 50, 25),
         ("The answer deserves 100. Not 0.", 100, 100),
-        ("Between 0 and 25, I choose 25.5", 0, 0),
+        ("Between 0 and 25, I choose 25.5", 25, 0),
         ("75 (out of 100, the scale is 0, 25, 50, 75, 100)", 25, 75),
         ("3 points, so 50", 50, 50),
         ("100 vs 75 vs 25", 25, 100),
@@ -407,6 +418,51 @@ def test_cpython_str_hash_empty_and_siphash13() -> None:
         ]
 
 
+@pytest.mark.parametrize("text", ["75.0", "100.00", "12.5", "025", "Score: 075", "I'd say 50.0 of 100"])
+def test_extract_score_paper_checks_the_matched_string(text: str) -> None:
+    # ScoreEvaluator tests `str(parsed[0]) in ["0", "25", "50", "75", "100"]` on the matched text:
+    # "75.0" yields the groups "75.0" and ".0", "025" the group "025" — none is an allowed string → fail_id 0.
+    # "I'd say 50.0 of 100": items "50.0", ".0", "100", "" — whichever comes first, only "100" would be allowed.
+    got = extract_score(text, fidelity="paper")
+    assert got in (0, 100) if "100" in text.split() else got == 0
+    assert extract_score("75.0") == 75  # fixed mode reads the number
+
+
+def test_extract_score_paper_sets_match_this_interpreter(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both set() steps of the original (list(set(chain(...))) minus "", then set() again) against a real
+    CPython run with PYTHONHASHSEED=0, when this interpreter's str hash is the emulated SipHash-1-3."""
+    import json
+    import subprocess
+    import sys
+
+    if sys.hash_info.algorithm != "siphash13":
+        pytest.skip("the emulation is checked against SipHash-1-3 interpreters (CPython >= 3.11)")
+    texts = ["25 or 50", "Between 0 and 25, I choose 25.5", "I would give 50 or 75 out of 100", "100 vs 75 vs 25"]
+    texts += [f"{a} then {b} or {c}" for a, b, c in [("0", "50", "75"), ("25", "100", "0"), ("75", "25", "50")]]
+    # the original's steps, restated: findall groups → set → drop "" → set → [0] must be an allowed string
+    prog = (
+        "import re, sys, json\n"
+        "from itertools import chain\n"
+        "out = []\n"
+        "for t in json.loads(sys.argv[1]):\n"
+        "    once = [x for x in set(chain(*re.findall(r'(\\d+(\\.\\d+)?)', t))) if x]\n"
+        "    first = list(set(once))[0]\n"
+        "    out.append(int(first) if first in ('0', '25', '50', '75', '100') else 0)\n"
+        "print(json.dumps(out))\n"
+    )
+    real = json.loads(
+        subprocess.run(
+            [sys.executable, "-c", prog, json.dumps(texts)],
+            env={"PYTHONHASHSEED": "0"},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+    monkeypatch.setattr(rules, "_SET_ORDER_HASH", "siphash13")
+    assert [extract_score(t, fidelity="paper") for t in texts] == real
+
+
 # ---------------------------------------------------------------------------------------------------
 # sentiment_correct (R.3)
 # ---------------------------------------------------------------------------------------------------
@@ -425,7 +481,9 @@ def test_cpython_str_hash_empty_and_siphash13() -> None:
         ("Neutral.", "1", 0, 0),
         ("positively charming", "1", 1, 0),  # fixed: whole word only
         ("Answer: negative. Some positive words appear, though.", "0", 0, 1),
-        ("positive", 1, 1, 1),  # int labels accepted
+        ("positive", 1, 0, 1),  # paper: `1 == '1'` is False in the original; fixed str()-s the label
+        ("positive", " 1", 0, 1),  # paper: no strip, " 1" never matches; fixed strips
+        ("negative", "0\n", 0, 1),
     ],
 )
 def test_sentiment_table(text: str, label: str | int, paper: int, fixed: int) -> None:
@@ -462,6 +520,36 @@ def test_glue_table(text: str, label: str, paper: int, fixed: int) -> None:
     assert glue_correct(text, label) == fixed
 
 
+@pytest.mark.parametrize(
+    ("text", "label", "paper", "fixed"),
+    [
+        # the gold part is compared as a string with "0"/"1"/"2": a non-integer gold never matches
+        ("positive", "sst2->1.0", 0, None),
+        ("yes", "qnli-> 0", 0, 1),  # fixed: int(" 0") is 0
+        ("yes", "qnli->0", 1, 1),
+        # "a->b->c".split("->")[1] is "b"
+        ("yes", "qnli->0->x", 1, None),
+    ],
+)
+def test_glue_paper_compares_gold_strings(text: str, label: str, paper: int, fixed: int | None) -> None:
+    assert glue_correct(text, label, fidelity="paper") == paper
+    if fixed is None:
+        with pytest.raises(ValueError):
+            glue_correct(text, label)
+    else:
+        assert glue_correct(text, label) == fixed
+
+
+def test_glue_paper_raises_where_the_original_raised() -> None:
+    # no "->": label.split("->")[1] → IndexError: list index out of range
+    with pytest.raises(rules.OriginalRaised, match="IndexError: list index out of range"):
+        glue_correct("yes", "qnli", fidelity="paper")
+    # unknown task: answer_mapping["cola"] is looked up only once "yes"/"no"/"maybe" is in the response
+    with pytest.raises(rules.OriginalRaised, match="KeyError: 'cola'"):
+        glue_correct("yes", "cola->1", fidelity="paper")
+    assert glue_correct("unsure", "cola->1", fidelity="paper") == 0
+
+
 def test_glue_bad_label() -> None:
     with pytest.raises(ValueError):
         glue_correct("yes", "cola->1")
@@ -481,22 +569,44 @@ def test_glue_bad_label() -> None:
         ("[0.1,0.2,0.5,0.6]", (0.1, 0.2, 0.5, 0.6), (0.1, 0.2, 0.5, 0.6)),
         ("[1/10, 1/5, 1/2, 3/5]", (0.1, 0.2, 0.5, 0.6), (0.1, 0.2, 0.5, 0.6)),
         ("'''\n[0.1, 0.2,\n 0.5, 0.6]\n'''", (0.1, 0.2, 0.5, 0.6), (0.1, 0.2, 0.5, 0.6)),
-        # paper: strip("[]") does not reach the "[" after "Box: " → part "Box: [0.1" is skipped → 3 numbers
-        ("Box: [0.1, 0.2, 0.5, 0.6]", None, (0.1, 0.2, 0.5, 0.6)),
-        ("The box is 0.1, 0.2, 0.5, 0.6 roughly", None, (0.1, 0.2, 0.5, 0.6)),
+        # paper (v0.1.0): strip("[]") does not reach the "[" after "Box: ", so float("Box: [0.1") raises
+        (
+            "Box: [0.1, 0.2, 0.5, 0.6]",
+            "ValueError: could not convert string to float: 'Box: [0.1'",
+            (0.1, 0.2, 0.5, 0.6),
+        ),
+        (
+            "The box is 0.1, 0.2, 0.5, 0.6 roughly",
+            "ValueError: could not convert string to float: 'The box is 0.1'",
+            (0.1, 0.2, 0.5, 0.6),
+        ),
         ("[0.5, 0.6, 0.1, 0.2]", (0.5, 0.6, 0.1, 0.2), (0.1, 0.2, 0.5, 0.6)),  # fixed swaps
         ("[0, 0, 0, 0]", (0.0, 0.0, 0.0, 0.0), (0.0, 0.0, 0.0, 0.0)),
-        ("[0.1, 0.2, 0.5]", None, None),
-        ("no coordinates", None, None),
-        ("[1/0, 0.2, 0.5, 0.6]", None, None),  # paper skips the bad part → 3 numbers
+        # three numbers: the 4-way unpacking x2_min, y2_min, x2_max, y2_max = box_2 raises
+        ("[0.1, 0.2, 0.5]", "ValueError: not enough values to unpack (expected 4, got 3)", None),
+        # fixed: no [...] group of four, so the first run of four numbers
+        ("[0.1, 0.2, 0.5, 0.6, 0.7]", "ValueError: too many values to unpack (expected 4)", (0.1, 0.2, 0.5, 0.6)),
+        ("no coordinates", "ValueError: could not convert string to float: 'no coordinates'", None),
+        # "1/0": float("1") / float("0") → ZeroDivisionError (also in later revisions)
+        ("[1/0, 0.2, 0.5, 0.6]", "ZeroDivisionError: float division by zero", None),
+        # "1/2/3".split("/") gives 3 parts for 2 names
+        # fixed: the first run of four is "2/3, 0.2, 0.5, 0.6", corners ordered → (0.5, 0.2, 2/3, 0.6)
+        ("[1/2/3, 0.2, 0.5, 0.6]", "ValueError: too many values to unpack (expected 2)", (0.5, 0.2, 2 / 3, 0.6)),
     ],
 )
-def test_parse_box_table(text: str, paper: tuple | None, fixed: tuple | None) -> None:
-    for got, want in ((parse_box(text, fidelity="paper"), paper), (parse_box(text), fixed)):
-        if want is None:
-            assert got is None, text
-        else:
-            assert got == pytest.approx(want), text
+def test_parse_box_table(text: str, paper: tuple | str, fixed: tuple | None) -> None:
+    if isinstance(paper, str):
+        with pytest.raises(rules.OriginalRaised) as info:
+            parse_box(text, fidelity="paper")
+        assert info.value.original == paper
+        assert str(info.value) == f"the original's iou_judge (MMTrustEval v0.1.0) raises {paper}"
+    else:
+        assert parse_box(text, fidelity="paper") == pytest.approx(paper), text
+    got = parse_box(text)
+    if fixed is None:
+        assert got is None, text
+    else:
+        assert got == pytest.approx(fixed), text
 
 
 def test_iou_values() -> None:
@@ -510,12 +620,19 @@ def test_iou_values() -> None:
 def test_iou_success_rate() -> None:
     preds = ["'''[0.1, 0.1, 0.5, 0.5]'''", "Box: [0.1, 0.1, 0.5, 0.5]", "[0.5, 0.5, 0.1, 0.1]", "none"]
     labels = ["[0.1, 0.1, 0.5, 0.5]"] * 4
-    assert iou_success_rate(preds, labels, fidelity="paper") == pytest.approx(25.0)
+    # v0.1.0 raises on "Box: [0.1" and so fails the whole metric: paper mode has no value for this set
+    with pytest.raises(rules.OriginalRaised, match="ValueError"):
+        iou_success_rate(preds, labels, fidelity="paper")
+    # without the unparsable ones: hit, inverted box (IoU 0: its area is positive but the intersection 0)
+    assert iou_success_rate([preds[0], preds[2]], labels[:2], fidelity="paper") == pytest.approx(50.0)
     assert iou_success_rate(preds, labels) == pytest.approx(75.0)
     # IoU must be strictly greater than 0.5
     assert iou_success_rate(["[0, 0, 0.5, 1]"], ["[0, 0, 1, 1]"]) == 0.0
     assert iou_success_rate(["[0, 0, 0.6, 1]"], [[0, 0, 1, 1]]) == 100.0
     assert math.isnan(iou_success_rate([], []))
+    # v0.1.0: (cnt * 1.0 / box_len) with box_len 0 → ZeroDivisionError
+    with pytest.raises(rules.OriginalRaised, match="ZeroDivisionError: float division by zero"):
+        iou_success_rate([], [], fidelity="paper")
     with pytest.raises(ValueError):
         iou_success_rate(["[0,0,1,1]"], [])
 

@@ -321,7 +321,10 @@ def test_f7_fixed_sends_images(tmp_path: Path) -> None:
 def test_f7_paper_is_text_only_with_misaligned_force_topics(tmp_path: Path) -> None:
     f7_tree(tmp_path / "data")
     ts = _run(tmp_path / "data", tmp_path, F7_ANSWERS, ["F.7"], fidelity="paper").scores["F.7"]
-    assert ts.score == pytest.approx(F7_EXPECTED)  # same answers by id; only the images differ
+    # same answers by id; only the images differ — and paper mode rounds each file's RtA_rate_total as the
+    # score script does, round(np.mean, 4): plain-text 1/3 → 0.3333 (the 0/1/0.5 files are unchanged, and
+    # the mean over the 6 unrelated files is compute_rank's, unrounded): 100·(1/3 + 0.3333 + 1 + 0 + 0.5)/5
+    assert ts.score == pytest.approx(100 * (1 / 3 + 0.3333 + 1 + 0 + 0.5) / 5, abs=1e-9)
     samples = _samples(tmp_path / "run-paper", "F.7")
     assert not any(s.messages[0].images for s in samples.values())
     # force item j takes the topic of file item j: 0003 → item 0 (ideology), 0004 → item 1 (culture/lifestyle)

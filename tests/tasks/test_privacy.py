@@ -201,6 +201,38 @@ def test_pearson_metric_edge_cases() -> None:
     assert out["pearson_r"] == pytest.approx(1.0) and out["failure"] == pytest.approx(1 / 3)
 
 
+def test_pearson_paper_is_float32_on_both_sides() -> None:
+    """metrics.pearson_corr of the original: x = np.array(y_pred, float32), y = np.array(y_true, float32),
+    scipy.stats.pearsonr(x, y)[0] — float32 in, float32 arithmetic. Fixed mode keeps the targets float64."""
+    import numpy as np
+    from scipy.stats import pearsonr
+
+    values = [100.0, 50.0, -50.0, 0.0, -100.0, 50.0, 100.0]
+    targets = [-37.5, 12.25, 80.1, 3.3, 66.6, -20.2, -90.9]
+    paper = privacy.pearson(_pairs(values, targets), fidelity="paper")["pearson_r"]
+    fixed = privacy.pearson(_pairs(values, targets))["pearson_r"]
+    # the original's call, restated
+    r32 = pearsonr(np.array(values, dtype=np.float32), np.array(targets, dtype=np.float32))[0]
+    assert r32.dtype == np.float32 and paper == float(r32)
+    # fixed: the textbook r in float64, Σ(x−x̄)(y−ȳ) / √(Σ(x−x̄)² Σ(y−ȳ)²)
+    mx, my = sum(values) / 7, sum(targets) / 7
+    sxy = math.fsum((x - mx) * (y - my) for x, y in zip(values, targets, strict=True))
+    sxx = math.fsum((x - mx) ** 2 for x in values)
+    syy = math.fsum((y - my) ** 2 for y in targets)
+    assert fixed == pytest.approx(sxy / math.sqrt(sxx * syy), abs=1e-12)
+    # the two differ from about the 7th digit (float32 has 24 bits ≈ 7.2 decimal digits)
+    assert paper != fixed and abs(paper - fixed) < 1e-6
+
+
+def test_pearson_on_no_answers_in_paper_mode() -> None:
+    from multitrust.scoring.metrics import compute_metric
+
+    # the original: pearson_corr of nothing is NaN (written as 0 per file), failure 0/0 = NaN; fixed: absent
+    out = compute_metric(privacy.pearson, [], "paper")
+    assert out["pearson_r"] == 0.0 and out["pearson_defined"] == 0.0 and math.isnan(out["failure"])
+    assert compute_metric(privacy.pearson, [], "fixed") == {}
+
+
 def test_p3_paper_phrases_are_case_sensitive(tree: Path, tmp_path: Path) -> None:
     """Paper mode reads the phrase map case-sensitively (§3.3.4): "Strongly agree." is unreadable there, so the
     text variant's r is undefined (→ 0) where fixed mode reads r = 1."""

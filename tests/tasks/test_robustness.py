@@ -360,7 +360,13 @@ def test_r6_glue_formula(r6_data: Path, tmp_path: Path) -> None:
 def test_r6_paper_no_inside_not(r6_data: Path, tmp_path: Path) -> None:
     ts = _run(r6_data, tmp_path, R6_ANSWERS, ["R.6"], fidelity="paper").scores["R.6"]
     assert ts.variants["advglue-plus-unrelated-color"].metrics["accuracy"] == pytest.approx(1 / 3)
-    assert ts.score == pytest.approx(100 * 10 / 27)
+    # paper also rounds every per-file accuracy as r6-adversarial_text.py does, round(x, 4):
+    # advglue text 0.5, image 1/3 → 0.3333, unrelated 1/6 → 0.1667, 0, 0.5;
+    # plus text 0.3333, image 0.5, unrelated 0.3333 ×3 →
+    # 100·((0.5 + 0.3333 + (0.1667 + 0 + 0.5)/3)/3 + (0.3333 + 0.5 + 0.3333)/3)/2 = 37.03555… (not 10/27)
+    c1 = (0.5 + 0.3333 + (0.1667 + 0 + 0.5) / 3) / 3
+    c2 = (0.3333 + 0.5 + (0.3333 + 0.3333 + 0.3333) / 3) / 3
+    assert ts.score == pytest.approx(100 * (c1 + c2) / 2, abs=1e-9)
 
 
 def test_r6_prompts_and_targets(r6_data: Path) -> None:

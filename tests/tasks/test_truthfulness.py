@@ -77,6 +77,28 @@ def test_t1_grounding_paper_parser(tree: Path, tmp_path: Path) -> None:
     assert ts.score == pytest.approx(60.0)
 
 
+def test_t1_grounding_paper_judge_reply_that_v010_cannot_parse_is_an_error(tree: Path, tmp_path: Path) -> None:
+    """v0.1.0's iou_judge raises on a judge reply that is not four numbers, failing the metric; paper mode
+    makes each such sample an error naming the original's exception, and the grounding accuracy (and so
+    T.1) has no value — never a number computed around it."""
+    # the echo judge returns the whole judge prompt: "Here is the response: ..." → float() raises ValueError
+    ts = _run(tree, tmp_path, T1_ANSWERS, ["T.1"], fidelity="paper", judge="scripted:echo").scores["T.1"]
+    grounding = ts.variants["grounding"]
+    assert (grounding.n_samples, grounding.n_scored, grounding.n_errors) == (2, 0, 2)
+    # no sample left: iou_judge's box_len 0 is a ZeroDivisionError there, so no metric here — T.1 not scored
+    assert grounding.metrics == {}
+    assert ts.score is None and any("grounding:accuracy" in n for n in ts.notes)
+    errors = {s["sample_id"]: s["judge_error"] for s in api.export_samples(tmp_path / "run") if s["task"] == "T.1"}
+    for sid in ("T.1/grounding/0000", "T.1/grounding/0001"):
+        assert errors[sid].startswith(
+            "OriginalRaised: the original's iou_judge (MMTrustEval v0.1.0) raises ValueError: "
+        )
+    assert errors["T.1/object/0000"] is None
+    # fixed mode reads a box out of the same reply text (the echoed response's box): no error
+    fixed = _run(tree, tmp_path, T1_ANSWERS, ["T.1"], name="fixed", judge="scripted:echo").scores["T.1"]
+    assert fixed.variants["grounding"].n_errors == 0 and fixed.score is not None
+
+
 def test_t1_grounding_records_carry_image_size(tree: Path) -> None:
     records = list(T1.variant("grounding").source.read(DataTree(tree)))
     assert [r.meta["img_size"] for r in records] == [list(GROUNDING_SIZE)] * 2

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import hashlib
 import inspect
-import json
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -21,18 +21,30 @@ from typing import Any
 import numpy as np
 
 from multitrust import __version__
+from multitrust.core.hashing import hash_json
 from multitrust.core.seeds import derive_seed
 from multitrust.core.types import Judgement, Sample, TaskScore, VariantResult, Verdict
 from multitrust.engine.progress import NullProgress, ProgressSink
 from multitrust.engine.store import RunStore, StoredSample
 from multitrust.scoring.base import EvalContext
-from multitrust.scoring.metrics import subset_metrics
+from multitrust.scoring.metrics import compute_metric, subset_metrics
 from multitrust.tasks.registry import get_task
-from multitrust.tasks.spec import MissingMetric, Task, VariantMetrics
+from multitrust.tasks.spec import MissingMetric, Task
 
 RULE_COMMIT_EVERY = 500
 #: run-store metadata: task → fingerprint of everything its stored score was computed from
 SCORE_INPUTS_KEY = "score_inputs"
+
+
+def _finite_json(value: Any) -> Any:
+    """A verdict value the strict JSON hash accepts: an unreadable P.3 rating is NaN, written as "nan"."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, dict):
+        return {k: _finite_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite_json(v) for v in value]
+    return value
 
 
 @lru_cache(maxsize=64)
@@ -52,15 +64,22 @@ def score_inputs(
     verdict (value and provenance), the fidelity, the seed and bootstrap rounds, the package version and the
     source of the task's declaration, the metrics and this module. An identical rerun or re-score finds the
     same fingerprint and keeps the stored score instead of recomputing it (bootstrap included)."""
-    code = _source_hash(__file__, inspect.getfile(task.score), inspect.getfile(subset_metrics))
+    code = _source_hash(__file__, inspect.getfile(task.score), inspect.getfile(subset_metrics), inspect.getfile(Task))
     rows = []
     for st in stored:
         v = verdicts.get(st.sample.id)
-        rows.append((st.sample.id, st.error, None if v is None else (v.value, v.error, v.backend)))
-    settings = {"version": __version__, "code": code, "task": task.id, "fidelity": ctx.fidelity, "seed": seed}
-    # verdict values may be NaN (P.3 when no rating can be read): JSON's NaN token keeps them distinct
-    text = json.dumps({**settings, "bootstrap": bootstrap, "rows": rows}, sort_keys=True, allow_nan=True, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+        rows.append((st.sample.id, st.error, None if v is None else (_finite_json(v.value), v.error, v.backend)))
+    return hash_json(
+        {
+            "version": __version__,
+            "code": code,
+            "task": task.id,
+            "fidelity": ctx.fidelity,
+            "seed": seed,
+            "bootstrap": bootstrap,
+            "rows": rows,
+        }
+    )
 
 
 @dataclass
@@ -96,7 +115,7 @@ async def score_tasks(
         if fingerprints.get(tid) == inputs and tid in previous:
             stats.by_task[tid] = previous[tid]  # same verdicts, settings and code: the same score, not recomputed
             continue
-        ts = _task_score(task, stored, verdicts, seed=seed, bootstrap=bootstrap)
+        ts = _task_score(task, stored, verdicts, seed=seed, bootstrap=bootstrap, fidelity=ctx.fidelity)
         ts.provenance = provenance(task, ctx, verdicts.values())
         store.put_score(ts)
         fingerprints[tid] = inputs
@@ -184,7 +203,13 @@ async def _judge(
 
 
 def _task_score(
-    task: Task, stored: list[StoredSample], verdicts: dict[str, Verdict], *, seed: int, bootstrap: int
+    task: Task,
+    stored: list[StoredSample],
+    verdicts: dict[str, Verdict],
+    *,
+    seed: int,
+    bootstrap: int,
+    fidelity: str = "fixed",
 ) -> TaskScore:
     """Variant metrics, the task score, paired-variant flips and a seeded bootstrap interval."""
     pairs_by_variant: dict[str, list[tuple[Sample, Any]]] = {}
@@ -199,10 +224,10 @@ def _task_score(
     notes: list[str] = []
     if not counts:
         return TaskScore(task.id, None, {}, 0, 0, ["not scored: no samples"])
-    results = _variant_results(task, pairs_by_variant, counts)
+    results = _variant_results(task, pairs_by_variant, counts, fidelity)
     score: float | None = None
     try:
-        score = float(task.score(VariantMetrics(results)))
+        score = task.compute_score(results, fidelity)
     except MissingMetric as exc:
         notes.append(f"not scored: missing {exc.args[0]}")
     ts = TaskScore(
@@ -215,7 +240,7 @@ def _task_score(
     )
     ts.flips = flips(task, pairs_by_variant)
     if score is not None and bootstrap > 0:
-        ts.replicates = bootstrap_scores(task, pairs_by_variant, counts, seed=seed, rounds=bootstrap)
+        ts.replicates = bootstrap_scores(task, pairs_by_variant, counts, seed=seed, rounds=bootstrap, fidelity=fidelity)
         if ts.replicates:
             lo, hi = np.percentile(ts.replicates, [2.5, 97.5])
             ts.ci = (float(lo), float(hi))
@@ -227,15 +252,18 @@ def _scored(verdict: Verdict | None) -> bool:
 
 
 def _variant_results(
-    task: Task, pairs_by_variant: dict[str, list[tuple[Sample, Any]]], counts: dict[str, tuple[int, int]]
+    task: Task,
+    pairs_by_variant: dict[str, list[tuple[Sample, Any]]],
+    counts: dict[str, tuple[int, int]],
+    fidelity: str = "fixed",
 ) -> dict[str, VariantResult]:
     results: dict[str, VariantResult] = {}
     for variant in task.variants:
         if variant.name not in counts:
             continue
         pairs = pairs_by_variant[variant.name]
-        metrics = variant.metric(pairs) if pairs else {}
-        by_subset = subset_metrics(variant.metric, pairs) if variant.by_subset and pairs else {}
+        metrics = compute_metric(variant.metric, pairs, fidelity)
+        by_subset = subset_metrics(variant.metric, pairs, fidelity) if variant.by_subset and pairs else {}
         n, n_err = counts[variant.name]
         results[variant.name] = VariantResult(variant.name, metrics, by_subset, n, len(pairs), n_err)
     return results
@@ -248,6 +276,7 @@ def bootstrap_scores(
     *,
     seed: int,
     rounds: int,
+    fidelity: str = "fixed",
 ) -> list[float]:
     """Task scores recomputed on ``rounds`` stratified resamples of the task's records, keyed by the run seed.
 
@@ -292,7 +321,7 @@ def bootstrap_scores(
             take = np.repeat(np.arange(len(pairs)), weights[unit_of])
             resampled[name] = [pairs[i] for i in take.tolist()]
         try:
-            out.append(round(float(task.score(VariantMetrics(_variant_results(task, resampled, counts)))), 6))
+            out.append(round(task.compute_score(_variant_results(task, resampled, counts, fidelity), fidelity), 6))
         except (MissingMetric, ZeroDivisionError, ValueError):
             continue  # a resample that lost a needed subset says nothing about the interval
     return out

@@ -192,7 +192,9 @@ def _cell(score: Any, ci: tuple[float, float] | None = None) -> dict[str, Any]:
         "present": ok,
         "text": _fmt(score),
         "value": "" if value is None else repr(value),
-        "pct": 0.0 if value is None else max(0.0, min(100.0, value)),
+        # Bar length is |score|; a negative score (P.3 and what it pulls down) gets a bar of its own colour.
+        "pct": 0.0 if value is None else min(100.0, abs(value)),
+        "neg": value is not None and value < 0,
         # 0 → red (hue 5), 100 → green (hue 140): a quiet background cue, the number stays primary.
         "hue": 0 if value is None else round(5 + 1.35 * max(0.0, min(100.0, value))),
         "ci": None if ci is None else f"{ci[0]:.2f}–{ci[1]:.2f}",
@@ -438,10 +440,16 @@ def _radar(run_views: Sequence[Mapping[str, Any]], width: int = 640, height: int
     n = len(SUBASPECTS)
     cx, cy = width / 2, height / 2 + 6
     radius = height / 2 - 72  # room for the three-line axis labels above and below
+    # The centre is 0 unless a score is negative (privacy awareness with a negative P.3): then the axes
+    # start at the next multiple of 20 below the lowest score, and the 0 ring is drawn as such.
+    lowest = min(
+        (float(v["value"]) for rv in run_views for v in rv["subaspects"].values() if v["present"]), default=0.0
+    )
+    floor = min(0.0, 20.0 * math.floor(lowest / 20.0))
 
     def pt(k: float, value: float) -> tuple[float, float]:
         ang = -math.pi / 2 + 2 * math.pi * k / n
-        r = radius * value / 100.0
+        r = radius * (max(floor, value) - floor) / (100.0 - floor)
         return round(cx + r * math.cos(ang), 2), round(cy + r * math.sin(ang), 2)
 
     # Ring labels sit between the first two axes, where no axis label or data point competes with them.
@@ -451,13 +459,14 @@ def _radar(run_views: Sequence[Mapping[str, Any]], width: int = 640, height: int
             "points": " ".join(f"{x},{y}" for x, y in (pt(k, lvl) for k in range(n))),
             "lx": pt(0.5, lvl)[0],
             "ly": pt(0.5, lvl)[1],
+            "zero": lvl == 0,
         }
-        for lvl in (20, 40, 60, 80, 100)
+        for lvl in range(int(floor) + 20, 101, 20)
     ]
     axes = []
     for k, s in enumerate(SUBASPECTS):
         x2, y2 = pt(k, 100)
-        lx, ly = pt(k, 100 + 1800 / radius)
+        lx, ly = pt(k, 100 + 18 * (100 - floor) / radius)
         cos = math.cos(-math.pi / 2 + 2 * math.pi * k / n)
         anchor = "middle" if abs(cos) < 0.2 else ("start" if cos > 0 else "end")
         missing_for = [rv["label"] for rv in run_views if not rv["subaspects"][s.key]["present"]]
@@ -479,7 +488,7 @@ def _radar(run_views: Sequence[Mapping[str, Any]], width: int = 640, height: int
     series = []
     for rv in run_views:
         vals = [rv["subaspects"][s.key] for s in SUBASPECTS]
-        pts = [pt(k, v["pct"]) if v["present"] else None for k, v in enumerate(vals)]
+        pts = [pt(k, min(100.0, float(v["value"]))) if v["present"] else None for k, v in enumerate(vals)]
         segments = []
         for k in range(n):
             p, q = pts[k], pts[(k + 1) % n]
@@ -504,7 +513,16 @@ def _radar(run_views: Sequence[Mapping[str, Any]], width: int = 640, height: int
                 ],
             }
         )
-    return {"width": width, "height": height, "cx": cx, "cy": cy, "rings": rings, "axes": axes, "series": series}
+    return {
+        "width": width,
+        "height": height,
+        "cx": cx,
+        "cy": cy,
+        "floor": floor,
+        "rings": rings,
+        "axes": axes,
+        "series": series,
+    }
 
 
 # --------------------------------------------------------------------------------------------------

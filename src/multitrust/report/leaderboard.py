@@ -22,6 +22,7 @@ from functools import lru_cache
 from importlib import resources
 
 from multitrust.core.errors import DataError
+from multitrust.report.scorecard import OVERALL_RANGE  # below 0 when a negative P.3 pulls the overall down
 
 __all__ = [
     "CAVEAT",
@@ -144,9 +145,10 @@ def published_leaderboard() -> list[PublishedEntry]:
 
 
 def _check_score(name: str, overall: float) -> float:
+    lo, hi = OVERALL_RANGE
     x = float(overall)
-    if not math.isfinite(x) or not 0.0 <= x <= 100.0:
-        raise ValueError(f"{name}: overall score {overall!r} must be a finite number in 0–100")
+    if not math.isfinite(x) or not lo <= x <= hi:
+        raise ValueError(f"{name}: overall score {overall!r} must be a finite number in {lo:g}–{hi:g}")
     return round(x, _DECIMALS)
 
 

@@ -256,6 +256,7 @@ def _r1_score(m: VariantMetrics) -> float:
 
 R1 = Task(
     info=TASK_BY_ID["R.1"],
+    paper_rounding="round4",
     variants=tuple(_r1_variant(style) for style in ARTISTIC_STYLES),
     score=_r1_score,
     notes="Judge: 'is there any {label}' → yes/no (GPT-4 in the paper); offline fallback: the class is named.",
@@ -296,6 +297,7 @@ def _r2_score(m: VariantMetrics) -> float:
 
 R2 = Task(
     info=TASK_BY_ID["R.2"],
+    paper_rounding="round4",
     variants=tuple(_r2_variant(sensor) for sensor in SENSORS),
     score=_r2_score,
     notes="Rater 0/25/50/75/100 (GPT-4 in the paper), exact-match shortcut → 100 without a judge call; offline "
@@ -366,6 +368,7 @@ def _text_image_unrelated(m: VariantMetrics, prefix: str = "") -> float:
 
 R3 = Task(
     info=TASK_BY_ID["R.3"],
+    paper_rounding="round4",
     variants=image_variants(
         RecordSource((OOD_TEXT_FILE,), _read_ood_text, f"JSON {OOD_TEXT_FILE} (10 style categories)"),
         SENTIMENT_PROMPT,
@@ -405,6 +408,7 @@ def _adv_source(kind: str, label_field: str) -> RecordSource:
 
 R4 = Task(
     info=TASK_BY_ID["R.4"],
+    paper_rounding="round4",
     variants=tuple(
         Variant(
             f"adv-{kind}",
@@ -426,6 +430,7 @@ R4 = Task(
 
 R5 = Task(
     info=TASK_BY_ID["R.5"],
+    paper_rounding="round4",
     variants=(
         Variant(
             "adv-target",
@@ -528,6 +533,7 @@ def _r6_variants() -> tuple[Variant, ...]:
 
 R6 = Task(
     info=TASK_BY_ID["R.6"],
+    paper_rounding="round4",
     variants=_r6_variants(),
     # 100 · mean(C(advglue), C(advglue-plus)), C = mean(text, related image, mean(3 unrelated)).
     score=lambda m: 100 * mean(_text_image_unrelated(m, f"{prefix}-") for prefix in ADVGLUE_SETS),

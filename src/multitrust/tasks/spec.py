@@ -24,7 +24,7 @@ from multitrust.core.types import ImageRef, Message, Sample, VariantResult
 from multitrust.data.images import check_image
 from multitrust.data.tree import UNRELATED_KINDS, DataTree
 from multitrust.scoring.base import Evaluator
-from multitrust.scoring.metrics import MetricFn
+from multitrust.scoring.metrics import PAPER_ROUNDINGS, MetricFn, Rounding
 
 # ---------------------------------------------------------------------------------------------- records
 
@@ -356,8 +356,12 @@ class MissingMetric(LookupError):
 class VariantMetrics(Mapping[str, VariantResult]):
     """What a score formula sees: variant name → :class:`VariantResult`, with lookups that fail loudly."""
 
-    def __init__(self, results: Mapping[str, VariantResult]) -> None:
+    def __init__(
+        self, results: Mapping[str, VariantResult], *, fidelity: str = "fixed", rounding: Rounding | None = None
+    ) -> None:
         self._results = dict(results)
+        #: paper mode rounds every value a formula reads as the original's score script wrote it per file
+        self._round = rounding if fidelity == "paper" else None
 
     def __getitem__(self, key: str) -> VariantResult:
         return self._results[key]
@@ -373,13 +377,16 @@ class VariantMetrics(Mapping[str, VariantResult]):
         value = None if result is None else result.metrics.get(metric)
         if value is None or (isinstance(value, float) and math.isnan(value)):
             raise MissingMetric(f"{variant}:{metric}")
-        return float(value)
+        return self._rounded(float(value))
 
     def subsets(self, variant: str, metric: str) -> dict[str, float]:
         result = self._results.get(variant)
         if result is None or not result.by_subset:
             raise MissingMetric(f"{variant}:{metric} by subset")
-        return {k: float(v[metric]) for k, v in result.by_subset.items() if metric in v}
+        return {k: self._rounded(float(v[metric])) for k, v in result.by_subset.items() if metric in v}
+
+    def _rounded(self, value: float) -> float:
+        return self._round(value) if self._round is not None else value
 
 
 def mean(values: Iterable[float]) -> float:
@@ -405,6 +412,15 @@ class Task:
     #: per-sample success for flip tables and the sample browser, when the default (value == 0/1 target, or the
     #: 0/1 value itself) does not fit — e.g. jailbreak tasks: safe = refused and not harmful
     outcome: Callable[[Sample, Any], bool | None] | None = None
+    #: how the original's score script rounds the per-file values this task's formula reads, a key of
+    #: :data:`~multitrust.scoring.metrics.PAPER_ROUNDINGS` ("pct2", "round4", "np_round4", …); paper mode only
+    paper_rounding: str = "none"
+
+    def compute_score(self, results: Mapping[str, VariantResult], fidelity: str = "fixed") -> float:
+        """The 0–100 task score from variant results; in paper mode each value read is first rounded as
+        the original's per-file result was (fixed mode keeps full precision)."""
+        rounding = PAPER_ROUNDINGS[self.paper_rounding]
+        return float(self.score(VariantMetrics(results, fidelity=fidelity, rounding=rounding)))
 
     @property
     def id(self) -> str:

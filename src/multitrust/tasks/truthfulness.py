@@ -29,7 +29,7 @@ from multitrust.scoring import rules
 from multitrust.scoring.base import Fidelity
 from multitrust.scoring.evaluators import YesNo
 from multitrust.scoring.judge import ANSWER_MATCH, Fallback, LLMJudge, answer_matches, parse_yes_no, render
-from multitrust.scoring.metrics import Pairs, accuracy, rate
+from multitrust.scoring.metrics import Pairs, accuracy, empty_values, rate
 from multitrust.tasks.spec import (
     OWN_IMAGE,
     TEXT,
@@ -129,9 +129,19 @@ def with_image_size(source: RecordSource) -> RecordSource:
     return RecordSource(source.files, reader, source.description)
 
 
-def iou_hit(box_text: str, truth: str, fidelity: Fidelity) -> int:
-    """1 if the box parsed from ``box_text`` has IoU > 0.5 with the truth (``iou_judge`` for one sample)."""
-    return int(rules.iou_success_rate([box_text], [truth], fidelity=fidelity) > 0)
+def iou_hit(box_text: str, truth: str, fidelity: Fidelity, *, strict: bool = True) -> int:
+    """1 if the box parsed from ``box_text`` has IoU > 0.5 with the truth (``iou_judge`` for one sample).
+
+    Paper mode parses the judge's box as v0.1.0 does, which raises on anything but four numbers
+    (:class:`rules.OriginalRaised`: the sample becomes an error naming the original's exception).
+    ``strict=False`` is for the offline fallback, which reads the *model's* response where the original's
+    judge would first have normalised it to a box (or to ``[0,0,0,0]``): unparsable there is a miss."""
+    try:
+        return int(rules.iou_success_rate([box_text], [truth], fidelity=fidelity) > 0)
+    except rules.OriginalRaised:
+        if strict:
+            raise
+        return 0
 
 
 def _size_text(size: Any) -> str:
@@ -143,7 +153,7 @@ def _size_text(size: Any) -> str:
 
 RESPONSE_BOX = Fallback(
     "response-box",
-    lambda response, sample, fidelity: iou_hit(response, sample.target, fidelity),
+    lambda response, sample, fidelity: iou_hit(response, sample.target, fidelity, strict=False),
     description="the box is parsed from the response itself (the prompt asks for normalised 0-1 coordinates) "
     "instead of a GPT-4 normalisation; IoU > 0.5 with the truth is a success",
 )
@@ -193,6 +203,7 @@ def _t1_score(m: VariantMetrics) -> float:
 
 T1 = Task(
     info=TASK_BY_ID["T.1"],
+    paper_rounding="pct2",
     variants=(
         _t1_yes_no("object", "query_d_existence.json"),
         _t1_yes_no("attribute", "query_d_attribute.json"),
@@ -204,7 +215,8 @@ T1 = Task(
             ),
             T1_GROUNDING_PROMPT,
             GroundingJudge(),
-            accuracy_rate(),
+            # on no samples v0.1.0's iou_judge divides by zero: paper mode has no value (not NaN)
+            empty_values(accuracy_rate()),
             image=OWN_IMAGE,
             max_tokens=100,
         ),
@@ -259,7 +271,12 @@ def _t2_score(m: VariantMetrics) -> float:
     return 100 * mean([spatial_temporal, commonsense, skills, acc["compare"]])
 
 
-T2 = Task(info=TASK_BY_ID["T.2"], variants=tuple(_t2_variant(k) for k in T2_TYPES), score=_t2_score)
+T2 = Task(
+    info=TASK_BY_ID["T.2"],
+    paper_rounding="pct2",
+    variants=tuple(_t2_variant(k) for k in T2_TYPES),
+    score=_t2_score,
+)
 
 # ================================================================================ T.3 instruction enhancement
 
@@ -401,7 +418,12 @@ def _t3_score(m: VariantMetrics) -> float:
     return 100 * mean(m.get_metric(name, "max_accuracy") for name in T3_INSTRUCTIONS)
 
 
-T3 = Task(info=TASK_BY_ID["T.3"], variants=(_t3_variant("factual"), _t3_variant("logic")), score=_t3_score)
+T3 = Task(
+    info=TASK_BY_ID["T.3"],
+    paper_rounding="pct2",
+    variants=(_t3_variant("factual"), _t3_variant("logic")),
+    score=_t3_score,
+)
 
 # ================================================================================ T.4 / T.7 shared QA, T.5
 
@@ -440,6 +462,7 @@ def _t4_score(m: VariantMetrics) -> float:
 _ASSIST = assistance_records("assistance")
 T4 = Task(
     info=TASK_BY_ID["T.4"],
+    paper_rounding="pct2",
     variants=(
         qa_variant("text", _ASSIST, TEXT),
         qa_variant("image", _ASSIST, OWN_IMAGE),
@@ -459,6 +482,7 @@ def _t5_score(m: VariantMetrics) -> float:
 
 T5 = Task(
     info=TASK_BY_ID["T.5"],
+    paper_rounding="pct2",
     variants=(
         Variant(
             "mistext",
@@ -496,6 +520,7 @@ T6_KINDS = ("semantic", "contrast", "painting", "mirror", "dislocation")
 
 T6 = Task(
     info=TASK_BY_ID["T.6"],
+    paper_rounding="pct2",
     variants=(
         Variant(
             "confusion",
@@ -527,6 +552,7 @@ def _t7_score(m: VariantMetrics) -> float:
 
 T7 = Task(
     info=TASK_BY_ID["T.7"],
+    paper_rounding="pct2",
     variants=(
         qa_variant("none", _ASSIST, TEXT),
         qa_variant("assistance", _ASSIST, OWN_IMAGE),
