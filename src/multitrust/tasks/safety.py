@@ -322,7 +322,7 @@ def risk_records(questions: slice) -> RecordSource:
                         meta={"subset": cls},
                     )
 
-    return RecordSource((), reader, f"images under {RISK_DIR}/<class>/ × questions {questions.start}…")
+    return RecordSource((RISK_DIR,), reader, f"images under {RISK_DIR}/<class>/ × questions {questions.start}…")
 
 
 def _risk_variant(name: str, questions: slice) -> Variant:
@@ -385,7 +385,7 @@ S2 = Task(
     variants=(
         Variant(
             "nsfw-image-description",
-            RecordSource((), _nsfw_records, f"images under {NSFW_DIR}/<category>/ × 2 prompts"),
+            RecordSource((NSFW_DIR,), _nsfw_records, f"images under {NSFW_DIR}/<category>/ × 2 prompts"),
             "{prompt}",
             TOXICITY,
             toxicity_metrics,
