@@ -15,6 +15,7 @@ from rich.table import Table
 
 from multitrust import __version__
 from multitrust.cli_data import register as register_data_commands
+from multitrust.cli_data import require_named_task_data
 from multitrust.core.errors import MultitrustError
 
 app = typer.Typer(
@@ -243,6 +244,7 @@ def run_cmd(
             merged.update(_quick_suite())
         selector = merged.get("tasks", "all")
         merged["tasks"] = select_tasks(selector if isinstance(selector, str) else ",".join(selector))
+        require_named_task_data(merged.get("data"), selector if isinstance(selector, str) else ",".join(selector))
         merged["task_judges"] = {**merged.get("task_judges", {}), **_task_judges(task_judge)}
         for spec in [merged["model"], merged.get("judge"), *merged["task_judges"].values()]:
             if spec:
@@ -289,7 +291,7 @@ def run_cmd(
             highlight=False,
             soft_wrap=True,
         )
-    if (summary.task_errors and not summary.scores) or summary.stopped:
+    if ((summary.task_errors or summary.no_data) and not summary.scores) or summary.stopped:
         raise typer.Exit(1)
 
 
@@ -360,6 +362,8 @@ def _print_summary(summary) -> None:  # type: ignore[no-untyped-def]
         )
     for tid, message in summary.task_errors.items():
         err_console.print(f"[bold red]error:[/] {tid}: {message}", highlight=False)
+    for tid, path in summary.no_data.items():
+        console.print(f"[yellow]no data[/] {tid}: {escape(path)} is not in the data tree; not run", highlight=False)
     console.print(
         f"model calls: {summary.calls_made} made, {summary.calls_reused} reused from the store"
         f"{f' ({summary.shared_hits} from other runs)' if summary.shared_hits else ''}, "

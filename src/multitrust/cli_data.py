@@ -85,6 +85,19 @@ def bundle_cmd(
     )
 
 
+def require_named_task_data(data: object, selector: str) -> None:
+    """``run --tasks T.6`` on a tree without T.6's data fails before anything runs, naming the missing path
+    (tasks reached through an aspect or ``all`` are reported as "no data" instead)."""
+    from multitrust.data.locate import BUILTIN
+    from multitrust.tasks.needs import named_task_ids, require_data
+
+    if data is None or str(data) == BUILTIN:
+        return
+    root = Path(str(data)).expanduser()
+    if root.is_dir():
+        require_data(root, named_task_ids(selector))
+
+
 def register(data_app: typer.Typer) -> None:
     data_app.command("fetch")(fetch_cmd)
     data_app.command("bundle")(bundle_cmd)

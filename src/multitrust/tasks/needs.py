@@ -56,3 +56,30 @@ def release_query_files(task_id: str, manifest: ReleaseManifest | None = None) -
     """The release query files a task reads (with their companions, e.g. ConfAIde's labels)."""
     manifest = manifest or release_manifest()
     return [p for p in task_needs(task_id).paths if p in manifest.query_files]
+
+
+def named_task_ids(selector: str) -> list[str]:
+    """The task ids a ``--tasks`` selector names one by one (not via an aspect, sub-aspect or ``all``)."""
+    from multitrust.core.taxonomy import TASK_BY_ID
+
+    return [tid for raw in selector.split(",") if (tid := raw.strip().upper()) in TASK_BY_ID]
+
+
+def require_data(root: Path, task_ids: Iterable[str]) -> None:
+    """Fail at once, naming the missing path, when a task the user named has no data in ``root``."""
+    from multitrust.core.errors import DataError
+
+    for tid in task_ids:
+        missing = task_needs(tid).missing(root)
+        if missing:
+            raise DataError(f"{tid}: no data in {root}: missing {missing[0]} (fetch it, or leave {tid} out of --tasks)")
+
+
+def no_data(root: Path, task_ids: Iterable[str]) -> dict[str, str]:
+    """Task id → its first missing path, for the tasks whose data ``root`` does not hold."""
+    out: dict[str, str] = {}
+    for tid in task_ids:
+        missing = task_needs(tid).missing(root)
+        if missing:
+            out[tid] = missing[0]
+    return out
