@@ -23,6 +23,8 @@ GROUP_KEYS = (
     "query_files",
     "image_dirs",
     "pool_dirs",
+    "image_subdirs_used",
+    "image_roles",
     "join",
     "image_pattern",
     "rows",
@@ -30,6 +32,9 @@ GROUP_KEYS = (
     "distinct_images",
     "parse",
 )
+
+
+FOLDER_KEYS = ("path", "files", "bytes", "files_referenced", "used_by_tasks", "unreferenced_paths")
 
 
 def build(inventory: dict, source_sha256: str) -> dict:
@@ -61,7 +66,11 @@ def build(inventory: dict, source_sha256: str) -> dict:
             for f in inventory["image_only_folders"]
         ],
         "folders": [
-            {k: f[k] for k in ("path", "files", "bytes", "files_referenced", "used_by_tasks")}
+            {
+                k: f[k]
+                for k in ("path", "files", "bytes", "files_referenced", "used_by_tasks", "unreferenced_paths")
+                if k in f
+            }
             for f in sorted(inventory["folders"], key=lambda f: f["path"])
         ],
         "other_files": sorted(inventory["other_files"]["listed"], key=lambda f: f["path"]),

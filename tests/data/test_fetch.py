@@ -15,6 +15,7 @@ from tests.data.fake_release import TASKS, UNREAD, cli, make_release, tree_bytes
 
 from multitrust.data.manifest import LOCAL_MANIFEST, matches
 from multitrust.tasks.needs import release_patterns
+from multitrust.tasks.registry import IMPLEMENTED
 from multitrust.testing.fake_hub import FakeHub
 
 pytest.importorskip("huggingface_hub")
@@ -49,7 +50,7 @@ def test_full_fetch_writes_every_file_the_tasks_read_and_a_local_manifest(releas
         assert r.returncode == 0, r.stdout + r.stderr
         gets = hub.file_gets()
         assert all(req.authorized for req in hub.requests)
-    want = expected(files, list(TASKS))
+    want = expected(files, list(IMPLEMENTED))
     got = tree_bytes(out)
     local = json.loads(got.pop(LOCAL_MANIFEST))
     assert got == want  # byte-identical, nothing more
