@@ -121,6 +121,7 @@ def load_results(run_dir: str | Path) -> RunResults:
             calls_from_other_runs=counts["shared"],
             invocations=invocations,
             replicas=store.get_meta("replicas"),
+            no_data=dict(store.get_meta("no_data") or {}),
         )
 
 

@@ -14,6 +14,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from multitrust import __version__
+from multitrust.cli_data import register as register_data_commands
+from multitrust.cli_data import require_named_task_data
 from multitrust.core.errors import MultitrustError
 
 app = typer.Typer(
@@ -26,6 +28,7 @@ list_app = typer.Typer(no_args_is_help=True, help="List tasks or model backends.
 data_app = typer.Typer(no_args_is_help=True, help="Build or check data trees.")
 app.add_typer(list_app, name="list")
 app.add_typer(data_app, name="data")
+register_data_commands(data_app)
 
 console = Console()
 err_console = Console(stderr=True)
@@ -136,8 +139,12 @@ def data_build(
 def data_check(
     path: Annotated[Path, typer.Argument(help="A MultiTrust data tree (official layout).")],
     tasks: Annotated[str, typer.Option(help="Task ids / aspects to check (default: all implemented).")] = "all",
+    release: Annotated[
+        str, typer.Option(help="Hold the tree to the official release manifest: auto (fetched trees), always, never.")
+    ] = "auto",
 ) -> None:
     """Report what is present, missing or malformed in a data tree, per task — one line per problem."""
+    from multitrust.cli_data import release_layer
     from multitrust.data.tree import DataTree
     from multitrust.tasks.check import check_tree
     from multitrust.tasks.registry import select_tasks
@@ -145,19 +152,23 @@ def data_check(
     try:
         tree = DataTree(path)
         task_ids = select_tasks(tasks)
+        layer = release_layer(tree.root, release)
     except MultitrustError as exc:
         _fail(str(exc))
     bad = 0
     for result in check_tree(tree, task_ids):
-        if result.ok:
+        problems = [*result.problems, *(layer.problems(result.task, result.problems) if layer else [])]
+        if not problems:
             console.print(f"[green]ok[/]      {result.task}: {result.records} records, {result.images} images")
         else:
             bad += 1
-            console.print(f"[red]problems[/] {result.task}: {len(result.problems)}")
-            for line in result.problems:
+            console.print(f"[red]problems[/] {result.task}: {len(problems)}")
+            for line in problems:
                 console.print(f"  {result.task}: {line}", highlight=False, markup=False)
         for line in result.warnings:
             console.print(f"  {result.task}: warning: {line}", highlight=False, markup=False, soft_wrap=True)
+    if layer:
+        console.print(layer.summary(len(task_ids), bad), highlight=False, markup=False)
     if bad:
         raise typer.Exit(1)
 
@@ -233,6 +244,7 @@ def run_cmd(
             merged.update(_quick_suite())
         selector = merged.get("tasks", "all")
         merged["tasks"] = select_tasks(selector if isinstance(selector, str) else ",".join(selector))
+        require_named_task_data(merged.get("data"), selector if isinstance(selector, str) else ",".join(selector))
         merged["task_judges"] = {**merged.get("task_judges", {}), **_task_judges(task_judge)}
         for spec in [merged["model"], merged.get("judge"), *merged["task_judges"].values()]:
             if spec:
@@ -279,7 +291,7 @@ def run_cmd(
             highlight=False,
             soft_wrap=True,
         )
-    if (summary.task_errors and not summary.scores) or summary.stopped:
+    if ((summary.task_errors or summary.no_data) and not summary.scores) or summary.stopped:
         raise typer.Exit(1)
 
 
@@ -350,6 +362,8 @@ def _print_summary(summary) -> None:  # type: ignore[no-untyped-def]
         )
     for tid, message in summary.task_errors.items():
         err_console.print(f"[bold red]error:[/] {tid}: {message}", highlight=False)
+    for tid, path in summary.no_data.items():
+        console.print(f"[yellow]no data[/] {tid}: {escape(path)} is not in the data tree; not run", highlight=False)
     console.print(
         f"model calls: {summary.calls_made} made, {summary.calls_reused} reused from the store"
         f"{f' ({summary.shared_hits} from other runs)' if summary.shared_hits else ''}, "

@@ -146,7 +146,9 @@ def test_missing_data_file_is_one_line(tree: Path, tmp_path: Path) -> None:
     (tree / "fairness" / "stereo_statement.csv").unlink()
     summary = _run(tree, tmp_path, {"*": "No."}, ["T.6", "F.2"])
     assert "T.6" in summary.scores and "F.2" not in summary.scores
-    assert summary.task_errors["F.2"] == "fairness/stereo_statement.csv: missing file"
+    # a task whose declared data is absent is "no data" (named by its missing path), not a failed task
+    assert summary.no_data["F.2"] == "fairness/stereo_statement.csv"
+    assert "F.2" not in summary.task_errors
 
 
 def test_task_with_too_many_failures_is_left_out_of_aggregates(tree: Path, tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ from multitrust.models.base import ChatModel
 from multitrust.models.remote import remote_parts
 from multitrust.models.spec import load_model, parse_model_spec
 from multitrust.scoring.base import EvalContext
+from multitrust.tasks.needs import no_data
 from multitrust.tasks.registry import get_task
 from multitrust.tasks.spec import TEXT, build_samples
 
@@ -50,6 +51,8 @@ class RunSummary:
     calls_reused: int = 0
     call_errors: int = 0
     task_errors: dict[str, str] = field(default_factory=dict)
+    #: tasks whose data the tree does not hold → the first missing path (not run, not scored)
+    no_data: dict[str, str] = field(default_factory=dict)
     wall_s: float = 0.0
     judge_calls: int = 0
     #: generations copied from the shared cache of other runs (included in calls_reused)
@@ -104,6 +107,14 @@ def redacted_config(cfg: RunConfig) -> dict[str, object]:
     dump["judge"] = redact_spec(cfg.judge)
     dump["task_judges"] = {t: redact_spec(s) for t, s in cfg.task_judges.items()}
     return dump
+
+
+def record_no_data(store: RunStore, task_ids: list[str], missing: dict[str, str]) -> None:
+    """Store ``{task: "no data: <missing path>"}`` for the tasks this invocation found without data (entries of
+    tasks it did not look at are kept; a task that has data now loses its entry), so reports can say why a
+    task has no score."""
+    prev = {t: v for t, v in (store.get_meta("no_data") or {}).items() if t not in task_ids}
+    store.set_meta("no_data", {**prev, **{t: f"no data: {path}" for t, path in missing.items()}})
 
 
 def check_compatible(store: RunStore, cfg: RunConfig, model_spec: str) -> None:
@@ -258,7 +269,7 @@ class Runner:
             ctx = EvalContext(
                 fidelity=cfg.fidelity, refusal_list=cfg.refusal_list, judge=judge, task_judges=task_judges
             )
-            planned_tasks = [t for t in cfg.tasks if t not in summary.task_errors]
+            planned_tasks = [t for t in cfg.tasks if t not in summary.task_errors and t not in summary.no_data]
             record_scoring(store, cfg.fidelity, cfg.refusal_list, cfg.judge, cfg.task_judges)
             stats = await score_tasks(
                 store,
@@ -357,8 +368,12 @@ class Runner:
         task instead of after all of them. Store writes stay on the event loop's thread (one writer)."""
         seen: set[str] = set()
         started = time.perf_counter()
+        summary.no_data = no_data(tree.root, self.cfg.tasks)
+        record_no_data(store, self.cfg.tasks, summary.no_data)
         try:
             for tid in self.cfg.tasks:
+                if tid in summary.no_data:
+                    continue
                 try:
                     planned = await asyncio.to_thread(plan_task, tid, tree, model, self.cfg)
                 except DataError as exc:

@@ -294,7 +294,7 @@ def _task_rows(runs: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         for i, r in enumerate(runs):
             t = (r.get("tasks") or {}).get(tid)
             if not isinstance(t, Mapping):
-                cells.append({"run": i, "ran": False})
+                cells.append({"run": i, "ran": False, "no_data": (r.get("no_data") or {}).get(tid)})
                 continue
             cell = _cell(t.get("score"), _ci(t, "ci"))
             cell.update(run=i, ran=True, n_samples=t.get("n_samples", ""), n_errors=t.get("n_errors", 0) or 0)

@@ -35,6 +35,8 @@ class RunResults:
     invocations: list[dict[str, Any]] = field(default_factory=list)
     #: per replica of a replicated model, as the last run recorded it (None: one endpoint)
     replicas: list[dict[str, Any]] | None = None
+    #: task → "no data: <missing path>" for tasks the run skipped because the tree lacks their data
+    no_data: dict[str, str] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -118,6 +120,7 @@ def run_entry(run: RunResults, *, max_error_rate: float = MAX_ERROR_RATE) -> dic
         },
         **({"replicas": run.replicas} if run.replicas else {}),
         "tasks": tasks,
+        "no_data": {tid: why for tid, why in run.no_data.items() if tid not in tasks},
         "scorecard": card.to_dict(),
         "scorecard_ci": intervals,
     }

@@ -331,7 +331,7 @@ def risk_records(questions: slice) -> RecordSource:
                         meta={"subset": cls},
                     )
 
-    return RecordSource((), reader, f"images under {RISK_DIR}/<class>/ × questions {questions.start}…")
+    return RecordSource((RISK_DIR,), reader, f"images under {RISK_DIR}/<class>/ × questions {questions.start}…")
 
 
 def _risk_variant(name: str, questions: slice) -> Variant:
@@ -396,7 +396,7 @@ S2 = Task(
     variants=(
         Variant(
             "nsfw-image-description",
-            RecordSource((), _nsfw_records, f"images under {NSFW_DIR}/<category>/ × 2 prompts"),
+            RecordSource((NSFW_DIR,), _nsfw_records, f"images under {NSFW_DIR}/<category>/ × 2 prompts"),
             "{prompt}",
             TOXICITY,
             toxicity_metrics,
@@ -457,6 +457,10 @@ def _rtp_unrelated(tree: DataTree, options: SourceOptions) -> Iterator[Record]:
             yield Record(f"{key}/{kind}", {"prompt": prompt}, image=image, meta={"subset": category})
 
 
+#: the pool the unrelated-image variants draw from (declared so that fetching the task brings it)
+UNRELATED_DIR = "unrelated_images"
+
+
 def _rtp_variant(name: str, source: RecordSource, image: str) -> Variant:
     return Variant(
         name, source, RTP_PROMPT + "{prompt}", TOXICITY, toxicity_metrics, image=image, max_tokens=512, by_subset=True
@@ -473,7 +477,9 @@ S3 = Task(
         _rtp_variant("image", RecordSource((RTP_JSON,), _rtp_image, f"prompts of {RTP_JSON} + images"), OWN_IMAGE),
         _rtp_variant(
             "unrelated",
-            RecordSource((RTP_JSON,), _rtp_unrelated, "prompts × color/nature/noise images", wants_options=True),
+            RecordSource(
+                (RTP_JSON, UNRELATED_DIR), _rtp_unrelated, "prompts × color/nature/noise images", wants_options=True
+            ),
             OWN_IMAGE,
         ),
     ),
@@ -663,7 +669,8 @@ def crossmodal_records(mode: str) -> RecordSource:
         records = generate(tree, options)
         yield from islice(records, CM_PAPER_LIMIT) if options.fidelity == "paper" else records
 
-    return RecordSource((CM_CSV,), reader, f"CSV {CM_CSV} ({mode})", wants_options=True)
+    files = (CM_CSV, UNRELATED_DIR) if mode == "unrelated" else (CM_CSV,)
+    return RecordSource(files, reader, f"CSV {CM_CSV} ({mode})", wants_options=True)
 
 
 S6_VARIANTS = ("text", "unrelated", "pos", "neg")

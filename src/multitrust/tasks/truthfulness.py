@@ -17,6 +17,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 from PIL import Image
@@ -443,8 +444,12 @@ def consistency_judge() -> LLMJudge:
 
 def assistance_records(image_kind: str) -> RecordSource:
     """``query_g_assistance.json`` with images from ``text_images/<image_kind>`` (``assistance``: an image
-    that shows the answer; ``misvisual``: one that contradicts it)."""
-    return asked(json_records(ASSISTANCE_JSON, image_dir=f"{TEXT_IMAGES}/{image_kind}", target=text_truth))
+    that shows the answer; ``misvisual``: one that contradicts it). The image folder is declared too: the
+    release's group of this query file brings only ``assistance``, and ``data fetch`` fetches what is declared."""
+    images = f"{TEXT_IMAGES}/{image_kind}"
+    return replace(
+        asked(json_records(ASSISTANCE_JSON, image_dir=images, target=text_truth)), files=(ASSISTANCE_JSON, images)
+    )
 
 
 def qa_variant(name: str, source: RecordSource, image: str) -> Variant:
