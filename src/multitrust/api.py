@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from multitrust.core.errors import StoreError
 from multitrust.core.types import Sample, Verdict
 from multitrust.engine.config import RunConfig
+from multitrust.engine.judging import JudgeMeter
 from multitrust.engine.progress import ProgressSink
 from multitrust.engine.runner import Runner, RunSummary, load_judges, record_scoring
 from multitrust.engine.scorer import ScoreStats, score_tasks
 from multitrust.engine.store import RunLock, RunStore
 from multitrust.report.run_report import RunResults, build_report
+from multitrust.report.states import Failure
 from multitrust.scoring.base import EvalContext, Fidelity
 
 
@@ -26,6 +29,24 @@ def run(cfg: RunConfig, *, progress: ProgressSink | None = None, preflight: bool
     return asyncio.run(Runner(cfg, progress=progress, preflight=preflight).run())
 
 
+#: ``score --judge offline`` (and ``--refusal-list default``): back to the documented defaults
+OFFLINE = "offline"
+DEFAULT = "default"
+
+
+@dataclass
+class ScoreResult(ScoreStats):
+    """What a (re-)scoring did, and with which settings it did it."""
+
+    judge: str | None = None
+    task_judges: dict[str, str] = field(default_factory=dict)
+    fidelity: str = "fixed"
+    refusal_list: str | None = None
+    #: judge spec → {"calls", "retries", "failed"}
+    judges: dict[str, dict[str, int]] = field(default_factory=dict)
+    interrupted: bool = False
+
+
 def score(
     run_dir: str | Path,
     *,
@@ -35,31 +56,40 @@ def score(
     task_judges: dict[str, str] | None = None,
     progress: ProgressSink | None = None,
     concurrency: int = 16,
-) -> ScoreStats:
+) -> ScoreResult:
     """Re-judge and re-score a finished run from its stored generations; never calls the model under test.
 
-    Settings not given are taken from how the run was last scored. Only verdicts whose evaluator
-    fingerprint changed (another judge, fidelity or evaluator version) are recomputed."""
+    Settings not given are taken from how the run was last scored; ``judge="offline"`` (or ``""``) and
+    ``refusal_list="default"`` go back to the offline judges and the fidelity mode's own keyword list. Only
+    verdicts whose evaluator fingerprint changed (another judge, fidelity or evaluator version) are
+    recomputed."""
     return asyncio.run(_score(run_dir, fidelity, refusal_list, judge, task_judges, progress, concurrency))
 
 
-async def _score(run_dir, fidelity, refusal_list, judge, task_judges, progress, concurrency) -> ScoreStats:  # type: ignore[no-untyped-def]
+def _settings(given: str | None, last: str | None, *, reset: str) -> str | None:
+    if given is None:
+        return last
+    return None if given in ("", reset) else given
+
+
+async def _score(run_dir, fidelity, refusal_list, judge, task_judges, progress, concurrency) -> ScoreResult:  # type: ignore[no-untyped-def]
     RunStore.require_run_dir(run_dir)  # "not a run directory" before a lock file is created there
     with RunLock(run_dir, "score"), RunStore.open_existing(run_dir) as store:
         config = (store.get_meta("config") or {}).get("config", {})
         last = store.get_meta("scoring") or {}
-        judge_spec = judge if judge is not None else last.get("judge", config.get("judge"))
+        judge_spec = _settings(judge, last.get("judge", config.get("judge")), reset=OFFLINE)
         per_task = task_judges if task_judges is not None else last.get("task_judges", config.get("task_judges"))
-        default_judge, judges = load_judges(judge_spec, per_task or {}, seed=int(config.get("seed", 0)))
+        per_task = {t: j for t, j in (per_task or {}).items() if j not in ("", OFFLINE)}
+        default_judge, judges = load_judges(judge_spec, per_task, seed=int(config.get("seed", 0)))
         ctx = EvalContext(
             fidelity=fidelity or last.get("fidelity") or config.get("fidelity", "fixed"),
-            refusal_list=refusal_list if refusal_list is not None else last.get("refusal_list"),
+            refusal_list=_settings(refusal_list, last.get("refusal_list"), reset=DEFAULT),
             judge=default_judge,
             task_judges=judges,
         )
-        record_scoring(store, ctx.fidelity, ctx.refusal_list, judge_spec, dict(per_task or {}))
         inv = store.begin_invocation("score")
         status = "failed"
+        meter = JudgeMeter(progress).attach([default_judge, *judges.values()])
         try:
             stats = await score_tasks(
                 store,
@@ -70,12 +100,32 @@ async def _score(run_dir, fidelity, refusal_list, judge, task_judges, progress, 
                 seed=int(config.get("seed", 0)),
                 bootstrap=int(config.get("bootstrap", 200)),
             )
+            # remembered only once the scoring is done, so an interrupted or failed one is not sticky
+            record_scoring(store, ctx.fidelity, ctx.refusal_list, judge_spec, dict(per_task))
             status = "finished"
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            status = "interrupted"
+            raise
         finally:
-            store.end_invocation(inv, status=status, judge_calls=ctx.counters.get("judge_calls", 0))
+            if progress is not None:
+                progress.close()
+            store.end_invocation(
+                inv,
+                status=status,
+                judge_calls=max(ctx.counters.get("judge_calls", 0), meter.totals()["calls"]),
+                judges=meter.stats,
+            )
+            meter.detach()
             for j in {id(x): x for x in (default_judge, *judges.values()) if x is not None}.values():
                 await j.aclose()
-        return stats
+        return ScoreResult(
+            **{f.name: getattr(stats, f.name) for f in fields(ScoreStats)},
+            judge=judge_spec,
+            task_judges=dict(per_task),
+            fidelity=ctx.fidelity,
+            refusal_list=ctx.refusal_list,
+            judges=meter.stats,
+        )
 
 
 def compare_fidelity(run_dir: str | Path, *, concurrency: int = 16) -> dict[str, dict[str, float | None]]:
@@ -108,6 +158,7 @@ def load_results(run_dir: str | Path) -> RunResults:
             )
         runs_only = [i for i in invocations if i["command"] == "run"]
         counts = store.generation_counts()
+        requested = cfg.get("tasks")
         return RunResults(
             run_dir=str(run_dir),
             model=(meta.get("model") or {}).get("spec", cfg.get("model", "?")),
@@ -122,7 +173,45 @@ def load_results(run_dir: str | Path) -> RunResults:
             invocations=invocations,
             replicas=store.get_meta("replicas"),
             no_data=dict(store.get_meta("no_data") or {}),
+            requested=[*requested, *(t for t in scores if t not in requested)] if requested else None,
+            data_errors=dict(store.get_meta("data_errors") or {}),
+            failures=collect_failures(store),
+            judges=judge_totals(invocations),
         )
+
+
+def judge_totals(invocations: Sequence[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """Judge calls, retries and failures per judge spec, summed over a run's invocations."""
+    out: dict[str, dict[str, int]] = {}
+    for inv in invocations:
+        for spec, counts in (inv.get("judges") or {}).items():
+            acc = out.setdefault(spec, {"calls": 0, "retries": 0, "failed": 0})
+            for key in acc:
+                acc[key] += int(counts.get(key, 0) or 0)
+    return out
+
+
+def collect_failures(store: RunStore) -> list[Failure]:
+    """Every sample of the current plan that failed, and why: a sample that could not be built, a failed
+    (or never answered) model call, or a failed judge call on its answer (the verdict the last scoring used)."""
+    latest = store.latest_judgements()
+    out: list[Failure] = []
+    rows = store.db.execute(
+        "SELECT s.task, s.variant, s.id, s.error, s.request_hash, g.request_hash, g.error, g.text FROM samples s "
+        "LEFT JOIN generations g ON g.request_hash = s.request_hash ORDER BY s.task, s.seq"
+    )
+    for task, variant, sid, build_error, rh, gen_hash, gen_error, text in rows:
+        if build_error:
+            out.append(Failure(task, variant, sid, "build", str(build_error).removeprefix(f"{sid}: ")))
+        elif rh is None or gen_hash is None:
+            out.append(Failure(task, variant, sid, "model", "not generated yet (the run stopped before it)"))
+        elif gen_error or text is None:
+            out.append(Failure(task, variant, sid, "model", str(gen_error or "empty reply")))
+        else:
+            judgement = latest.get(sid)
+            if judgement is not None and judgement.verdict.error:
+                out.append(Failure(task, variant, sid, "judge", judgement.verdict.error))
+    return out
 
 
 def report(

@@ -214,7 +214,11 @@ def run_cmd(
         bool, typer.Option("--dry-run", help="Print requests, tokens and estimated cost per task; send nothing.")
     ] = False,
 ) -> None:
-    """Run tasks against a model; re-running the same command resumes where it stopped."""
+    """Run tasks against a model; re-running the same command resumes where it stopped.
+
+    Exit codes: 0 finished; 1 nothing could be scored; 2 bad input; 3 finished, but calls to the model or
+    the judge failed so that tasks are not scored or left out of the aggregates; 130 interrupted (resumable).
+    """
     from multitrust import api
     from multitrust.engine.config import RunConfig, load_config_file
     from multitrust.engine.progress import NullProgress, RichProgress
@@ -275,14 +279,10 @@ def run_cmd(
         raise typer.Exit(130) from None
     except MultitrustError as exc:
         _fail(str(exc))
-    _print_summary(summary)
-    if write_report and summary.scores:
-        try:
-            out_dir = Path(cfg.out)
-            api.report([out_dir], json_path=out_dir / "report.json", html_path=out_dir / "report.html")
-            console.print(f"report: {out_dir / 'report.html'} and report.json", highlight=False)
-        except MultitrustError as exc:
-            err_console.print(f"[yellow]warning:[/] report not written: {escape(str(exc))}")
+    data = _run_report(Path(cfg.out), write=write_report)
+    code = _print_summary(summary, data)
+    if write_report and data is not None:
+        console.print(f"report: {Path(cfg.out) / 'report.html'} and report.json", highlight=False, markup=False)
     for task, variants in summary.not_run.items():
         console.print(f"{task}: not run (text only): {', '.join(variants)}", highlight=False, markup=False)
     for stop in summary.stopped:  # fail fast: one line per stopped endpoint, with its count
@@ -293,6 +293,22 @@ def run_cmd(
         )
     if ((summary.task_errors or summary.no_data) and not summary.scores) or summary.stopped:
         raise typer.Exit(1)
+    if code:
+        raise typer.Exit(code)
+
+
+def _run_report(out_dir: Path, *, write: bool) -> dict | None:  # type: ignore[type-arg]
+    """The run's report (what report.json holds), written into the run directory unless ``write`` is off;
+    None when the run has nothing to report yet."""
+    from multitrust import api
+
+    try:
+        paths = {"json_path": out_dir / "report.json", "html_path": out_dir / "report.html"} if write else {}
+        data = api.report([out_dir], **paths)  # type: ignore[arg-type]
+    except MultitrustError as exc:
+        err_console.print(f"[yellow]warning:[/] report not written: {escape(str(exc))}", highlight=False)
+        return None
+    return data
 
 
 def _quick_suite() -> dict[str, object]:
@@ -332,36 +348,16 @@ def _task_judges(items: list[str] | None) -> dict[str, str]:
     return out
 
 
-def _print_summary(summary) -> None:  # type: ignore[no-untyped-def]
-    from multitrust.core.taxonomy import TASK_BY_ID
+def _print_summary(summary, data: dict | None) -> int:  # type: ignore[no-untyped-def,type-arg]
+    """The end of ``run``: the same task states, scores and failure causes as the run's report; returns
+    the exit code (3 when calls failed so that tasks went unscored)."""
+    from multitrust.cli_summary import print_outcome
 
-    table = Table(title=escape(f"{summary.model} — {summary.out}"))
-    for col, just in (
-        ("task", "left"),
-        ("name", "left"),
-        ("score", "right"),
-        ("samples", "right"),
-        ("errors", "right"),
-    ):
-        table.add_column(col, justify=just)  # type: ignore[arg-type]
-    for tid, ts in summary.scores.items():
-        table.add_row(tid, TASK_BY_ID[tid].name, _fmt(ts.score), str(ts.n_samples), str(ts.n_errors))
-    console.print(table)
-    from multitrust.report.scorecard import aggregate
-    from multitrust.tasks.registry import EXTRA
-
-    card = aggregate({tid: ts.score for tid, ts in summary.scores.items() if tid not in EXTRA})  # never extras
-    aspects = "  ".join(f"{name} {_fmt(a.score)}" for name, a in card.aspects.items())
-    if card.overall is not None:
-        console.print(f"[bold]overall trust score {card.overall:.2f}[/]  ({aspects})", highlight=False)
-    elif card.partial_overall is not None:
-        console.print(
-            f"partial score {card.partial_overall:.2f} over the complete sub-aspects "
-            f"(not the MultiTrust overall: {len(card.missing_tasks)} tasks not run)",
-            highlight=False,
-        )
+    code = 0
+    if data is not None:
+        code = print_outcome(console, data["runs"][0], title=f"{summary.model} — {summary.out}", judges=summary.judges)
     for tid, message in summary.task_errors.items():
-        err_console.print(f"[bold red]error:[/] {tid}: {message}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {escape(tid)}: {escape(message)}", highlight=False)
     for tid, path in summary.no_data.items():
         console.print(f"[yellow]no data[/] {tid}: {escape(path)} is not in the data tree; not run", highlight=False)
     console.print(
@@ -369,6 +365,7 @@ def _print_summary(summary) -> None:  # type: ignore[no-untyped-def]
         f"{f' ({summary.shared_hits} from other runs)' if summary.shared_hits else ''}, "
         f"{summary.call_errors} failed · {summary.wall_s:.1f}s · files in {summary.out}",
         highlight=False,
+        markup=False,
     )
     for rep in summary.replicas or []:
         latency = rep["mean_latency_s"]
@@ -378,16 +375,24 @@ def _print_summary(summary) -> None:  # type: ignore[no-untyped-def]
             highlight=False,
             markup=False,
         )
+    return code
 
 
 @app.command("score")
 def score_cmd(
     run_dir: Annotated[Path, typer.Argument(help="A run directory.")],
     fidelity: Annotated[str | None, typer.Option(help="'fixed' or 'paper' (default: as the run was scored).")] = None,
-    judge: Annotated[str | None, typer.Option(help="Swap the LLM judge (only judge calls are made).")] = None,
+    judge: Annotated[
+        str | None,
+        typer.Option(help="Swap the LLM judge (only judge calls are made); 'offline' returns to the offline judges."),
+    ] = None,
     task_judge: TaskJudgeOption = None,
-    refusal_list: RefusalListOption = None,
+    refusal_list: Annotated[
+        str | None,
+        typer.Option(help="Refusal keywords: 'paper', '2025' or 'fixed'; 'default' returns to the mode's own list."),
+    ] = None,
     concurrency: Annotated[int, typer.Option(help="Judge requests in flight.")] = 16,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
     compare_fidelity: Annotated[
         bool, typer.Option("--compare-fidelity", help="Score in both modes and show what the original's bugs change.")
     ] = False,
@@ -418,6 +423,9 @@ def score_cmd(
             table.add_row(tid, TASK_BY_ID[tid].name, _fmt(fixed), _fmt(paper), delta)
         console.print(table)
         return
+    from multitrust.engine.progress import NullProgress, RichProgress
+
+    progress = NullProgress() if quiet or not console.is_terminal else RichProgress(console)
     try:
         judges = _task_judges(task_judge) if task_judge else None
         stats = api.score(
@@ -427,19 +435,47 @@ def score_cmd(
             task_judges=judges,
             refusal_list=refusal_list,
             concurrency=concurrency,
+            progress=progress,
         )
+    except KeyboardInterrupt:
+        progress.close()
+        err_console.print(
+            f"interrupted; finished judgements are saved. Run the same command again to resume ({run_dir}).",
+            highlight=False,
+            markup=False,
+        )
+        raise typer.Exit(130) from None
     except MultitrustError as exc:
         _fail(str(exc))
-    table = Table(title=f"re-scored {run_dir}")
-    table.add_column("task")
-    table.add_column("score", justify="right")
-    for tid, ts in stats.by_task.items():
-        table.add_row(tid, _fmt(ts.score))
-    console.print(table)
+    _print_scoring(run_dir, stats)
+
+
+def _print_scoring(run_dir: Path, stats) -> None:  # type: ignore[no-untyped-def]
+    """The end of ``score``: which judge and fidelity scored, the task states and failure causes (from the
+    rewritten report), judge work; exits 3 when judge calls left tasks unscored."""
+    from multitrust.cli_summary import print_outcome
+
+    judge = stats.judge or "offline judges (documented fallbacks)"
+    per_task = ", ".join(f"{t}={j}" for t, j in stats.task_judges.items())
+    console.print(
+        f"scored with judge {judge}{f' (per task: {per_task})' if per_task else ''}, fidelity {stats.fidelity}, "
+        f"refusal list {stats.refusal_list or 'default'}",
+        highlight=False,
+        markup=False,
+    )
+    code = 0
+    data = _run_report(run_dir, write=True)
+    if data is not None:
+        code = print_outcome(console, data["runs"][0], title=f"re-scored {run_dir}", judges=stats.judges)
     console.print(
         f"judgements: {stats.judged} computed, {stats.reused} reused, {stats.judge_errors} failed; "
-        f"{stats.judge_calls} judge calls, 0 calls to the model under test"
+        f"{stats.judge_calls} judge calls, 0 calls to the model under test",
+        highlight=False,
     )
+    if data is not None:
+        console.print(f"report: {run_dir / 'report.html'} and report.json rewritten", highlight=False, markup=False)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command("judges")
@@ -513,16 +549,15 @@ def report_cmd(
     table.add_column("name")
     for r in runs:
         table.add_column(escape(r["model"]), justify="right")
-    present = [t for t in TASKS if any(t.id in r["tasks"] for r in runs)]
+    from multitrust.cli_summary import counts_text, state_label
+
+    present = [t for t in TASKS if any(r["task_states"][t.id]["state"] != "not_requested" for r in runs)]
     for t in present:
         cells = []
         for r in runs:
             entry = r["tasks"].get(t.id)
-            if entry is None:
-                cells.append("not run")
-            else:
-                err = f" ({entry['n_errors']} err)" if entry["n_errors"] else ""
-                cells.append(_fmt(entry["score"]) + err)
+            err = f" ({entry['n_errors']} err)" if entry and entry["n_errors"] else ""
+            cells.append(escape(state_label(r["task_states"][t.id]) + err))
         table.add_row(t.id, t.name, *cells)
     for sub in SUBASPECTS:
         table.add_row("", f"[bold]{sub.name}", *[_fmt(r["scorecard"]["subaspects"][sub.key]["score"]) for r in runs])
@@ -539,8 +574,9 @@ def report_cmd(
                 else "no sub-aspect is complete yet"
             )
             console.print(
-                f"{r['model']}: overall not available ({len(card['missing_tasks'])} of 32 tasks not run); {partial}",
+                f"{r['model']}: overall not available (tasks: {counts_text(r['state_counts'])}); {partial}",
                 highlight=False,
+                markup=False,
             )
         c = r["calls"]
         console.print(

@@ -1,4 +1,5 @@
-"""Live progress: one rich bar per task with done/total, rate, ETA, errors and retries.
+"""Live progress: one rich bar per task with done/total, rate, ETA, errors and retries, and one line
+for the judge calls (total unknown up front: a judge-scored sample may need several calls).
 
 The runner talks to a :class:`ProgressSink`; :class:`NullProgress` keeps library use and benchmarks quiet.
 """
@@ -20,14 +21,14 @@ from rich.progress import (
 
 
 class ProgressSink(Protocol):
-    def add(self, key: str, label: str, total: int) -> None: ...
+    def add(self, key: str, label: str, total: int | None) -> None: ...
     def advance(self, key: str, *, error: bool = False) -> None: ...
     def retry(self, key: str) -> None: ...
     def close(self) -> None: ...
 
 
 class NullProgress:
-    def add(self, key: str, label: str, total: int) -> None:
+    def add(self, key: str, label: str, total: int | None) -> None:
         pass
 
     def advance(self, key: str, *, error: bool = False) -> None:
@@ -61,7 +62,7 @@ class RichProgress:
         self.counts: dict[str, list[int]] = {}
         self.progress.start()
 
-    def add(self, key: str, label: str, total: int) -> None:
+    def add(self, key: str, label: str, total: int | None) -> None:
         self.ids[key] = self.progress.add_task(label, total=total, errors=0, retries=0, rate="")
         self.counts[key] = [0, 0]
 

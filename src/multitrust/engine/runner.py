@@ -20,6 +20,7 @@ from multitrust.core.types import Generation, Request, Sample, TaskScore
 from multitrust.data.locate import cache_root, resolve_data
 from multitrust.data.tree import DataTree
 from multitrust.engine.config import RunConfig
+from multitrust.engine.judging import JudgeMeter
 from multitrust.engine.preflight import Probe, preflight
 from multitrust.engine.progress import NullProgress, ProgressSink
 from multitrust.engine.scorer import score_tasks
@@ -55,6 +56,8 @@ class RunSummary:
     no_data: dict[str, str] = field(default_factory=dict)
     wall_s: float = 0.0
     judge_calls: int = 0
+    #: judge spec → {"calls", "retries", "failed"} of this invocation
+    judges: dict[str, dict[str, int]] = field(default_factory=dict)
     #: generations copied from the shared cache of other runs (included in calls_reused)
     shared_hits: int = 0
     #: seconds spent planning samples, generating (all requests in flight) and judging + scoring
@@ -115,6 +118,13 @@ def record_no_data(store: RunStore, task_ids: list[str], missing: dict[str, str]
     task has no score."""
     prev = {t: v for t, v in (store.get_meta("no_data") or {}).items() if t not in task_ids}
     store.set_meta("no_data", {**prev, **{t: f"no data: {path}" for t, path in missing.items()}})
+
+
+def record_data_errors(store: RunStore, tasks: list[str], errors: dict[str, str]) -> None:
+    """Remember which requested tasks had no readable data (and why); a task planned again clears its entry."""
+    previous = store.get_meta("data_errors") or {}
+    kept = {t: e for t, e in previous.items() if t not in tasks}
+    store.set_meta("data_errors", {**kept, **errors})
 
 
 def check_compatible(store: RunStore, cfg: RunConfig, model_spec: str) -> None:
@@ -251,6 +261,7 @@ class Runner:
             summary.not_run = {t: v for t in cfg.tasks if (v := image_variants_of(t, cfg.fidelity))}
         inv = 0
         status = "failed"
+        meter = JudgeMeter(self.progress).attach([judge, *task_judges.values()])
         try:
             check_compatible(store, cfg, model.spec)
             inv = store.begin_invocation("run")
@@ -270,6 +281,7 @@ class Runner:
                 fidelity=cfg.fidelity, refusal_list=cfg.refusal_list, judge=judge, task_judges=task_judges
             )
             planned_tasks = [t for t in cfg.tasks if t not in summary.task_errors and t not in summary.no_data]
+            record_data_errors(store, cfg.tasks, summary.task_errors)
             record_scoring(store, cfg.fidelity, cfg.refusal_list, cfg.judge, cfg.task_judges)
             stats = await score_tasks(
                 store,
@@ -282,6 +294,7 @@ class Runner:
             )
             summary.scores = stats.by_task
             summary.judge_calls = stats.judge_calls
+            summary.judges = meter.stats
             summary.phases["score_s"] = time.perf_counter() - t2
             status = "finished"
         except (asyncio.CancelledError, KeyboardInterrupt):
@@ -299,7 +312,10 @@ class Runner:
                     calls_made=summary.calls_made,
                     calls_reused=summary.calls_reused,
                     call_errors=summary.call_errors,
+                    judge_calls=max(meter.totals()["calls"], summary.judge_calls),
+                    judges=meter.stats,
                 )
+            meter.detach()
             store.close()
             lock.release()
             await self._close_models(model, judge, task_judges)

@@ -57,6 +57,14 @@ CREATE TABLE IF NOT EXISTS invocations (
 """
 
 
+#: judge work per invocation: retries and failed calls summed over judges, and per judge spec as JSON
+_INVOCATION_JUDGE_COLUMNS = (
+    ("judge_retries", "INTEGER DEFAULT 0"),
+    ("judge_errors", "INTEGER DEFAULT 0"),
+    ("judges", "TEXT"),
+)
+
+
 def select_in(db: sqlite3.Connection, query: str, keys: Iterable[str], chunk: int = 500) -> Iterator[tuple[Any, ...]]:
     """Rows of ``query`` (which ends in ``IN ({marks})``) for the distinct ``keys``, in chunks that stay under
     SQLite's bound-parameter limit."""
@@ -205,6 +213,10 @@ class RunStore:
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(judgements)")}
         if "used_at" not in columns:  # stores written before verdicts recorded when they were last used
             self.db.execute("ALTER TABLE judgements ADD COLUMN used_at REAL NOT NULL DEFAULT 0")
+        inv_columns = {row[1] for row in self.db.execute("PRAGMA table_info(invocations)")}
+        for column, decl in _INVOCATION_JUDGE_COLUMNS:  # stores written before judge retries were counted
+            if column not in inv_columns:
+                self.db.execute(f"ALTER TABLE invocations ADD COLUMN {column} {decl}")
         version = self.get_meta("schema_version")
         if version is None:
             self.set_meta("schema_version", SCHEMA_VERSION)
@@ -477,11 +489,25 @@ class RunStore:
         calls_reused: int = 0,
         call_errors: int = 0,
         judge_calls: int = 0,
+        judges: dict[str, dict[str, int]] | None = None,
     ) -> None:
+        """Close an invocation row; ``judges`` is judge spec → {"calls", "retries", "failed"}."""
+        per_judge = judges or {}
         self.db.execute(
             "UPDATE invocations SET finished_at=?, status=?, calls_made=?, calls_reused=?, call_errors=?, "
-            "judge_calls=? WHERE id=?",
-            (time.time(), status, calls_made, calls_reused, call_errors, judge_calls, inv),
+            "judge_calls=?, judge_retries=?, judge_errors=?, judges=? WHERE id=?",
+            (
+                time.time(),
+                status,
+                calls_made,
+                calls_reused,
+                call_errors,
+                judge_calls,
+                sum(c.get("retries", 0) for c in per_judge.values()),
+                sum(c.get("failed", 0) for c in per_judge.values()),
+                _dumps(per_judge) if per_judge else None,
+                inv,
+            ),
         )
 
     def invocations(self) -> list[dict[str, Any]]:
@@ -495,8 +521,14 @@ class RunStore:
             "calls_reused",
             "call_errors",
             "judge_calls",
+            "judge_retries",
+            "judge_errors",
+            "judges",
         ]
-        return [
+        rows = [
             dict(zip(cols, row, strict=True))
             for row in self.db.execute(f"SELECT {', '.join(cols)} FROM invocations ORDER BY id")
         ]
+        for row in rows:
+            row["judges"] = _loads(row["judges"]) or {}
+        return rows

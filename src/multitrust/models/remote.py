@@ -605,7 +605,7 @@ class RemoteChatModel(ChatModel):
         return text
 
     def _message(self, reason: str, attempts: int, *, final: bool, tail: str | None = None) -> str:
-        tail = tail or (f"gave up after {attempts} attempts" if final else "not retryable")
+        tail = tail or (f"gave up after {attempts} attempt{'' if attempts == 1 else 's'}" if final else "not retryable")
         return f"{self.model} @ {self.endpoint}: {reason} ({tail})"
 
     def _stop_message(self, reason: str, n: int) -> str:

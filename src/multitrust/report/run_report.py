@@ -16,6 +16,17 @@ from multitrust.core.taxonomy import TASK_BY_ID, TASKS
 from multitrust.core.types import TaskScore
 from multitrust.report.leaderboard import place
 from multitrust.report.scorecard import aggregate, aggregate_replicates, rank_swap_matrix
+from multitrust.report.states import (
+    EXCLUDED,
+    MAX_ERROR_RATE,
+    Failure,
+    TaskState,
+    failure_causes,
+    state_counts,
+    task_state,
+    task_states,
+    usable_scores,
+)
 
 REPORT_SCHEMA = "multitrust.report/1"
 
@@ -37,6 +48,14 @@ class RunResults:
     replicas: list[dict[str, Any]] | None = None
     #: task → "no data: <missing path>" for tasks the run skipped because the tree lacks their data
     no_data: dict[str, str] = field(default_factory=dict)
+    #: the tasks the run asked for (None: those it has scores for)
+    requested: list[str] | None = None
+    #: task → why its data could not be read (the task has no samples)
+    data_errors: dict[str, str] = field(default_factory=dict)
+    #: every failed sample with its cause (model call, judge call or sample build)
+    failures: list[Failure] = field(default_factory=list)
+    #: judge spec → {"calls", "retries", "failed"} summed over the run's invocations
+    judges: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -79,31 +98,33 @@ def task_entry(ts: TaskScore) -> dict[str, Any]:
     }
 
 
-#: a task whose samples failed (generation, image or judge errors) beyond this fraction is left out of the
-#: sub-aspect / aspect / overall scores — its own score is still shown, with the reason
-MAX_ERROR_RATE = 0.2
-
-
 def usable_score(ts: TaskScore, max_error_rate: float = MAX_ERROR_RATE) -> float | None:
     """The task score the aggregates may use: None when it is missing or rests on too few answers."""
-    if ts.n_samples and ts.n_errors / ts.n_samples > max_error_rate:
-        return None
-    return _num(ts.score)
+    return task_state(ts.task, ts, max_error_rate=max_error_rate).usable
+
+
+def states_of(run: RunResults, *, max_error_rate: float = MAX_ERROR_RATE) -> dict[str, TaskState]:
+    """The state of every task of ``run`` (:func:`multitrust.report.states.task_states` on its data)."""
+    return task_states(
+        run.scores,
+        requested=run.requested,
+        data_errors={**{t: why.removeprefix("no data: ") for t, why in run.no_data.items()}, **run.data_errors},
+        failures=run.failures,
+        max_error_rate=max_error_rate,
+    )
 
 
 def run_entry(run: RunResults, *, max_error_rate: float = MAX_ERROR_RATE) -> dict[str, Any]:
     taxonomy = [t.id for t in TASKS]
-    order = taxonomy + sorted(tid for tid in run.scores if tid not in taxonomy)  # extra tasks last
-    tasks = {tid: task_entry(run.scores[tid]) for tid in order if tid in run.scores}
-    usable = {tid: usable_score(ts, max_error_rate) for tid, ts in run.scores.items()}
+    states = states_of(run, max_error_rate=max_error_rate)
+    tasks = {tid: task_entry(run.scores[tid]) for tid in states if tid in run.scores}
     for tid, entry in tasks.items():
-        ts = run.scores[tid]
-        if entry["score"] is not None and usable[tid] is None:
-            entry["excluded"] = (
-                f"{ts.n_errors} of {ts.n_samples} samples failed (more than {max_error_rate:.0%}); "
-                "left out of the aggregate scores"
-            )
-    usable = {tid: score for tid, score in usable.items() if tid in taxonomy}  # extra tasks are never aggregated
+        st = states[tid]
+        entry.update(st.to_dict())
+        if st.state == EXCLUDED:
+            entry["excluded"] = f"{st.reason}; left out of the aggregate scores"
+    # extra (registered) tasks are never aggregated
+    usable = {tid: score for tid, score in usable_scores(states).items() if tid in taxonomy}
     card = aggregate(usable)
     intervals = _aggregate_intervals(run, usable)
     return {
@@ -119,8 +140,15 @@ def run_entry(run: RunResults, *, max_error_rate: float = MAX_ERROR_RATE) -> dic
             "from_other_runs": run.calls_from_other_runs,
         },
         **({"replicas": run.replicas} if run.replicas else {}),
+        "judges": {spec: dict(c) for spec, c in run.judges.items()},
         "tasks": tasks,
         "no_data": {tid: why for tid, why in run.no_data.items() if tid not in tasks},
+        "task_states": {
+            tid: {"state": st.state, "reason": st.reason or None, "detail": st.detail or None, "score": st.score}
+            for tid, st in states.items()
+        },
+        "state_counts": state_counts(states),
+        "failure_causes": failure_causes(run.failures),
         "scorecard": card.to_dict(),
         "scorecard_ci": intervals,
     }

@@ -1,0 +1,138 @@
+"""What ``run`` and ``score`` print when they finish: the task table, the score line, judge work and every
+distinct failure cause — all read from the run's report entry, so the console says what report.json says.
+
+Everything that comes from data (model names, paths, error messages) is printed with markup off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from multitrust.core.taxonomy import TASK_BY_ID
+from multitrust.report.states import EXCLUDED, NOT_REQUESTED, NOT_SCORED, SCORED, STATES
+
+#: exit code of a run or scoring that finished with tasks unscored (or excluded) because calls failed
+EXIT_CALL_FAILURES = 3
+
+_STATE_WORDS = {
+    SCORED: "scored",
+    EXCLUDED: "excluded from the aggregates",
+    NOT_SCORED: "run but not scored",
+    "no_data": "without data",
+    NOT_REQUESTED: "not requested",
+}
+
+
+def _fmt(x: float | None) -> str:
+    return "—" if x is None else f"{x:.2f}"
+
+
+def state_label(entry: Mapping[str, Any]) -> str:
+    """A task's cell in a terminal table, from its ``task_states`` entry."""
+    state, reason, score = entry.get("state"), entry.get("reason") or "", entry.get("score")
+    if state == SCORED:
+        return _fmt(score)
+    if state == EXCLUDED:
+        return f"{_fmt(score)} (excluded: {reason})"
+    if state == NOT_SCORED:
+        return f"run, not scored ({reason})"
+    if state == "no_data":
+        return f"no data ({reason})" if reason else "no data"
+    return "not requested"
+
+
+def counts_text(counts: Mapping[str, int]) -> str:
+    """Counts of tasks per state as words, e.g. "5 scored, 1 excluded from the aggregates"."""
+    return ", ".join(f"{counts[s]} {_STATE_WORDS[s]}" for s in STATES if counts.get(s))
+
+
+def score_line(run: Mapping[str, Any]) -> str:
+    """The overall score, or the partial mean with how many tasks are in which state."""
+    card = run["scorecard"]
+    if card.get("overall") is not None:
+        aspects = "  ".join(f"{name} {_fmt(a.get('score'))}" for name, a in (card.get("aspects") or {}).items())
+        return f"overall trust score {card['overall']:.2f}  ({aspects})"
+    counts = counts_text(run.get("state_counts") or {})
+    partial = (card.get("partial") or {}).get("overall")
+    if partial is not None:
+        return (
+            f"partial score {partial:.2f} over the complete sub-aspects (not the MultiTrust overall; tasks: {counts})"
+        )
+    return f"no sub-aspect is complete, so there is no score yet (tasks: {counts})"
+
+
+def task_table(run: Mapping[str, Any], title: str) -> Table:
+    """Every task that is not "not requested": id, name, score or state with reason, samples, errors."""
+    table = Table(title=escape(title))
+    for col, just in (
+        ("task", "left"),
+        ("name", "left"),
+        ("score", "right"),
+        ("samples", "right"),
+        ("errors", "right"),
+    ):
+        table.add_column(col, justify=just)  # type: ignore[arg-type]
+    tasks = run.get("tasks") or {}
+    for tid, st in (run.get("task_states") or {}).items():
+        if st.get("state") == NOT_REQUESTED:
+            continue
+        info = TASK_BY_ID.get(tid)
+        entry = tasks.get(tid) or {}
+        name = info.name if info else str(entry.get("name", ""))
+        table.add_row(
+            escape(tid),
+            escape(name),
+            escape(state_label(st)),
+            str(entry.get("n_samples", "")),
+            str(entry.get("n_errors", "")),
+        )
+    return table
+
+
+def judges_lines(judges: Mapping[str, Mapping[str, int]]) -> list[str]:
+    return [
+        f"judge calls ({spec}): {c.get('calls', 0)} made, {c.get('retries', 0)} retries, {c.get('failed', 0)} failed"
+        for spec, c in judges.items()
+    ]
+
+
+def cause_lines(causes: list[Mapping[str, Any]]) -> list[str]:
+    """Each distinct failure cause once, with its count and an example sample."""
+    lines = []
+    for c in causes:
+        n = c["count"]
+        what = {"model": "model call", "judge": "judge call", "build": "sample"}.get(c["kind"], c["kind"])
+        lines.append(f"  {n} × {what}{'s' if n != 1 else ''} failed: {c['cause']} (e.g. {c['example']})")
+    return lines
+
+
+def print_outcome(console: Console, run: Mapping[str, Any], *, title: str, judges: Mapping[str, Any]) -> int:
+    """Print the task table, score line, judge work and failure causes of ``run`` (a report entry);
+    return the exit code (:data:`EXIT_CALL_FAILURES` when calls left tasks unscored or excluded)."""
+    console.print(task_table(run, title))
+    line = score_line(run)
+    if line.startswith("overall"):
+        console.print(f"[bold]{escape(line)}[/]", highlight=False)
+    else:
+        console.print(line, highlight=False, markup=False)
+    for text in judges_lines(judges):
+        console.print(text, highlight=False, markup=False)
+    causes = run.get("failure_causes") or []
+    if causes:
+        console.print("failure causes:", highlight=False, markup=False)
+        for text in cause_lines(causes):
+            console.print(text, highlight=False, markup=False, soft_wrap=True)
+    failed = [tid for tid, t in (run.get("tasks") or {}).items() if t.get("call_failures")]
+    if failed:
+        console.print(
+            f"{len(failed)} task(s) not scored or excluded because calls failed: {', '.join(failed)}",
+            highlight=False,
+            markup=False,
+        )
+        return EXIT_CALL_FAILURES
+    return 0
