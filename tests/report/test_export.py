@@ -67,9 +67,13 @@ def test_csv_rows_per_run_and_level(tmp_path: Path) -> None:
         "ci_hi": "70.0",
         "n_samples": "40",
         "n_errors": "1",
+        # a hand-made report without task_states: a task with an entry counts as scored
+        "state": "scored",
+        "reason": "",
     }
     t1 = next(r for r in a if r["task"] == "T.1")  # not run: present as a row, empty score
     assert t1["score"] == "" and t1["n_samples"] == "" and t1["name"] == "Basic world understanding"
+    assert t1["state"] == "not_requested"
     stereo = next(r for r in a if r["level"] == "subaspect" and r["subaspect"] == "stereotype")
     assert stereo["score"] == "" and stereo["ci_lo"] == "1.0"  # incomplete: no score
     overall = a[-1]

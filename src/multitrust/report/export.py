@@ -23,7 +23,8 @@ from multitrust.core.taxonomy import ASPECTS, SUBASPECTS, TASK_BY_ID, TASKS
 __all__ = ["CSV_COLUMNS", "csv_rows", "finite", "write_csv", "write_json", "write_samples_jsonl"]
 
 #: Columns of the scores CSV. ``level`` is task, subaspect, aspect or overall; cells that do not apply
-#: to a level (e.g. ``task`` on an aspect row) and missing scores are empty.
+#: to a level (e.g. ``task`` on an aspect row) and missing scores are empty. ``state`` and ``reason`` are the
+#: task's state (scored, excluded, not_scored, no_data, not_requested; see ``report/states.py``) and why.
 CSV_COLUMNS: tuple[str, ...] = (
     "level",
     "run_dir",
@@ -37,6 +38,8 @@ CSV_COLUMNS: tuple[str, ...] = (
     "ci_hi",
     "n_samples",
     "n_errors",
+    "state",
+    "reason",
 )
 
 
@@ -100,10 +103,12 @@ def csv_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
         card = run.get("scorecard") or {}
         # run_report keeps the aggregate intervals apart from the scorecard (aggregate_replicates' output).
         block = run.get("scorecard_ci") if isinstance(run.get("scorecard_ci"), Mapping) else {}
-        extra = sorted(tid for tid in tasks if tid not in TASK_BY_ID)
+        states = run.get("task_states") or {}
+        extra = sorted(tid for tid in {*tasks, *states} if tid not in TASK_BY_ID)
         for tid in [t.id for t in TASKS] + extra:
             info = TASK_BY_ID.get(tid)
             entry = tasks.get(tid)
+            state = states.get(tid) or {}
             lo, hi = _ci(entry)
             rows.append(
                 {
@@ -118,6 +123,8 @@ def csv_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
                     "ci_hi": hi,
                     "n_samples": _cell((entry or {}).get("n_samples")),
                     "n_errors": _cell((entry or {}).get("n_errors")),
+                    "state": state.get("state") or ("scored" if entry else "not_requested"),
+                    "reason": state.get("reason") or "",
                 }
             )
         subs = card.get("subaspects") or {}
@@ -137,6 +144,8 @@ def csv_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
                     "ci_hi": hi,
                     "n_samples": "",
                     "n_errors": "",
+                    "state": "",
+                    "reason": "",
                 }
             )
         aspects = card.get("aspects") or {}
@@ -156,6 +165,8 @@ def csv_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
                     "ci_hi": hi,
                     "n_samples": "",
                     "n_errors": "",
+                    "state": "",
+                    "reason": "",
                 }
             )
         lo, hi = _ci(card, block.get("overall"))
@@ -173,6 +184,8 @@ def csv_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
                 "ci_hi": hi,
                 "n_samples": sum(int(t.get("n_samples") or 0) for t in present),
                 "n_errors": sum(int(t.get("n_errors") or 0) for t in present),
+                "state": "",
+                "reason": "",
             }
         )
     return rows

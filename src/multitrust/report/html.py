@@ -228,9 +228,25 @@ def _run_view(i: int, run: Mapping[str, Any], label: str) -> dict[str, Any]:
     task_notes = [
         {"task": tid, "name": (t or {}).get("name", ""), "notes": notes}
         for tid, t in _ordered_tasks(run.get("tasks") or {})
-        if (notes := [str(n) for n in [*((t or {}).get("notes") or []), (t or {}).get("excluded")] if n])
+        if (notes := _task_note_lines(t, (run.get("task_states") or {}).get(tid)))
     ]
     calls = run.get("calls") or {}
+    causes = [
+        {
+            "kind": {"model": "model call", "judge": "judge call", "build": "sample"}.get(str(c.get("kind")), "call"),
+            "cause": str(c.get("cause", "")),
+            "count": int(c.get("count") or 0),
+            "example": str(c.get("example", "")),
+            "tasks": ", ".join(str(t) for t in c.get("tasks") or []),
+        }
+        for c in run.get("failure_causes") or []
+        if isinstance(c, Mapping)
+    ]
+    judges = [
+        {"spec": str(spec), **{k: int((c or {}).get(k) or 0) for k in ("calls", "retries", "failed")}}
+        for spec, c in (run.get("judges") or {}).items()
+    ]
+    counts = run.get("state_counts") or {}
     return {
         "index": i,
         "label": label,
@@ -257,8 +273,45 @@ def _run_view(i: int, run: Mapping[str, Any], label: str) -> dict[str, Any]:
         "missing_tasks": missing,
         "missing_by_sub": missing_by_sub,
         "task_notes": task_notes,
+        "causes": causes,
+        "judges": judges,
+        "state_counts": [
+            {"state": st, "words": _STATE_WORDS[st], "n": int(counts.get(st) or 0)}
+            for st in _STATE_WORDS
+            if counts.get(st)
+        ],
         "placement": _placement_view(placement) if isinstance(placement, Mapping) else None,
     }
+
+
+_STATE_WORDS = {
+    "scored": "scored",
+    "excluded": "excluded from the aggregates",
+    "not_scored": "run but not scored",
+    "no_data": "without data",
+    "not_requested": "not requested",
+}
+
+
+def _task_note_lines(task: Any, state: Any) -> list[str]:
+    """The notes of a task: its state with the reason and the failure cause behind it (from the one task-state
+    decision), then the scorer's own notes that the state does not already say."""
+    task = task if isinstance(task, Mapping) else {}
+    state = state if isinstance(state, Mapping) else {}
+    lines: list[str] = []
+    reason, detail = state.get("reason"), state.get("detail")
+    why = f"{reason}: {detail}" if reason and detail else (reason or detail or "")
+    if state.get("state") == "not_scored":
+        lines.append(f"run, not scored: {why}")
+    elif state.get("state") == "excluded":
+        lines.append(f"excluded from the aggregates: {why}")
+    elif task.get("excluded") and not state:
+        lines.append(str(task["excluded"]))
+    for note in task.get("notes") or []:
+        if state.get("state") == "not_scored" and str(note).startswith("not scored:"):
+            continue  # said above, with the reason
+        lines.append(str(note))
+    return lines
 
 
 def _placement_view(p: Mapping[str, Any]) -> dict[str, Any]:
@@ -293,11 +346,19 @@ def _task_rows(runs: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         variants = []
         for i, r in enumerate(runs):
             t = (r.get("tasks") or {}).get(tid)
+            st = (r.get("task_states") or {}).get(tid) or {}
             if not isinstance(t, Mapping):
-                cells.append({"run": i, "ran": False, "no_data": (r.get("no_data") or {}).get(tid)})
+                no_data = (r.get("no_data") or {}).get(tid)
+                state = str(st.get("state") or ("no_data" if no_data else "not_requested"))
+                words = {"no_data": "no data", "not_requested": "not requested"}.get(state, state.replace("_", " "))
+                reason = st.get("reason") or no_data or ""
+                cells.append(
+                    {"run": i, "ran": False, "state": state, "words": words, "reason": reason, "no_data": no_data}
+                )
                 continue
             cell = _cell(t.get("score"), _ci(t, "ci"))
             cell.update(run=i, ran=True, n_samples=t.get("n_samples", ""), n_errors=t.get("n_errors", 0) or 0)
+            cell.update(state=str(st.get("state") or t.get("state") or "scored"), reason=str(st.get("reason") or ""))
             cells.append(cell)
             for vname, v in (t.get("variants") or {}).items():
                 v = v or {}
