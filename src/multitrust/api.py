@@ -59,8 +59,8 @@ def score(
 ) -> ScoreResult:
     """Re-judge and re-score a finished run from its stored generations; never calls the model under test.
 
-    Settings not given are taken from how the run was last scored; ``judge="offline"`` (or ``""``) and
-    ``refusal_list="default"`` go back to the offline judges and the fidelity mode's own keyword list. Only
+    Settings not given are taken from how the run was last scored; ``judge="offline"`` (or ``""``; with no
+    ``task_judges`` also for the per-task judges) and ``refusal_list="default"`` go back to the offline judges and the fidelity mode's own keyword list. Only
     verdicts whose evaluator fingerprint changed (another judge, fidelity or evaluator version) are
     recomputed."""
     return asyncio.run(_score(run_dir, fidelity, refusal_list, judge, task_judges, progress, concurrency))
@@ -78,6 +78,8 @@ async def _score(run_dir, fidelity, refusal_list, judge, task_judges, progress, 
         config = (store.get_meta("config") or {}).get("config", {})
         last = store.get_meta("scoring") or {}
         judge_spec = _settings(judge, last.get("judge", config.get("judge")), reset=OFFLINE)
+        if task_judges is None and judge in ("", OFFLINE):
+            task_judges = {}  # back to the offline judges everywhere
         per_task = task_judges if task_judges is not None else last.get("task_judges", config.get("task_judges"))
         per_task = {t: j for t, j in (per_task or {}).items() if j not in ("", OFFLINE)}
         default_judge, judges = load_judges(judge_spec, per_task, seed=int(config.get("seed", 0)))

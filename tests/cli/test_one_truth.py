@@ -1,0 +1,178 @@
+"""One truth about a run: a mixed run (model calls failing through the loopback server's fault injection, a
+task excluded for too many failures, a judge that always fails, a task without data) says the same states
+and counts on the console, in report.json, the HTML page, the CSV and the run store; then ``score --judge
+offline`` returns the failing judge to the offline one and rewrites the run directory's reports."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from multitrust import api
+from multitrust.testing.server import start_server
+
+FAULT = " [[fault:500:99]]"  # the loopback server answers HTTP 500 to this prompt on its first 99 attempts
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, COLUMNS="250")
+    return subprocess.run(
+        [sys.executable, "-m", "multitrust", *args], capture_output=True, text=True, timeout=300, env=env
+    )
+
+
+@pytest.fixture(scope="module")
+def data_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Built-in data for T.3, T.5, F.2 and S.1 with faults planted: every T.3 'factual' question (5 records ×
+    3 prompts = 15 samples) and the first of three T.5 questions (1 of 3 = 33% > 20%: excluded)."""
+    root = tmp_path_factory.mktemp("data")
+    api.build_data(root, tasks=["T.3", "T.5", "F.2", "S.1"])
+    mistext = root / "truthfulness/query_misleading/query_g_mistext.json"
+    records = json.loads(mistext.read_text(encoding="utf-8"))[:3]
+    records[0]["query"] += FAULT
+    mistext.write_text(json.dumps(records), encoding="utf-8")
+    factual = root / "truthfulness/query_instruction/query_g_factual.json"
+    records = json.loads(factual.read_text(encoding="utf-8"))
+    assert len(records) == 5
+    for r in records:
+        r["query"] += FAULT
+    factual.write_text(json.dumps(records), encoding="utf-8")
+    return root
+
+
+#: what the planted faults must produce, worked out from the data above and the task declarations: T.3 needs
+#: both variants; S.1 asks 5 questions about each of its 10 built-in images, each judged once by the judge
+#: (max_retries=1: one retry per call); T.6 was asked for but its data was not built
+EXPECTED = {
+    "T.3": ("not_scored", "all 15 samples of factual failed"),
+    "T.5": ("excluded", "1 of 3 samples failed, more than 20%"),
+    "S.1": ("not_scored", "50 failed judge calls"),
+    "F.2": ("scored", None),
+    "T.6": ("no_data", "truthfulness/query_misleading/query_d_confusion.json: missing file"),
+}
+
+
+def test_mixed_run_says_the_same_on_every_surface(data_tree: Path, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    with start_server(reply="echo") as model_srv, start_server(fail_rate=1.0) as judge_srv:
+        result = cli(
+            "run",
+            "--model",
+            f"openai-compat:{model_srv.url}@m?max_retries=0",
+            "--tasks",
+            "T.3,T.5,F.2,S.1,T.6",
+            "--data",
+            str(data_tree),
+            "--task-judge",
+            f"S.1=openai-compat:{judge_srv.url}@judge?max_retries=1",
+            "--no-shared-cache",
+            "--out",
+            str(out),
+        )
+    console = result.stdout
+    assert result.returncode == 3, console + result.stderr  # finished, but failed calls left tasks unscored
+
+    # console: one row per requested task with its state and reason; not-requested tasks are not rows
+    rows = {m.group(1): m.group(2) for m in re.finditer(r"│ ([TSRFP]\.\d+)\s+│[^│]+│\s*([^│]+?)\s*│", console)}
+    assert set(rows) == set(EXPECTED)
+    assert rows["T.3"] == "run, not scored (all 15 samples of factual failed)"
+    assert rows["T.5"].endswith("(excluded: 1 of 3 samples failed, more than 20%)")
+    assert rows["S.1"] == "run, not scored (50 failed judge calls)"
+    assert re.fullmatch(r"\d+\.\d\d", rows["F.2"])
+    assert rows["T.6"].startswith("no data (")
+    assert (
+        "tasks: 1 scored, 1 excluded from the aggregates, 2 run but not scored, 1 without data, 27 not requested"
+        in console
+    )
+    assert "judge calls (" in console and "@judge): 50 made, 50 retries, 50 failed" in console
+    causes = re.findall(r"^\s+(\d+) × (model|judge) calls? failed: (.*) \(e\.g\. (\S+)\)$", console, re.M)
+    assert [(n, kind) for n, kind, _, _ in causes] == [("50", "judge"), ("16", "model")]
+    assert "HTTP 500" in causes[1][2] and "gave up after 1 attempt)" in causes[1][2]  # one attempt, singular
+    assert "gave up after 2 attempts" in causes[0][2]
+    assert causes[0][3].startswith("S.1/") and causes[1][3].startswith(("T.3/", "T.5/"))
+
+    # report.json (written by run)
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    run = report["runs"][0]
+    states = {tid: (s["state"], s["reason"]) for tid, s in run["task_states"].items() if s["state"] != "not_requested"}
+    assert states == EXPECTED
+    assert run["state_counts"] == {"scored": 1, "excluded": 1, "not_scored": 2, "no_data": 1, "not_requested": 27}
+    assert [(c["kind"], c["count"]) for c in run["failure_causes"]] == [("judge", 50), ("model", 16)]
+    assert run["failure_causes"][1]["tasks"] == ["T.3", "T.5"]
+    assert list(run["judges"].values()) == [{"calls": 50, "retries": 50, "failed": 50}]
+    assert run["tasks"]["T.5"]["excluded"].startswith("1 of 3 samples failed")
+    assert "HTTP 500" in run["task_states"]["T.3"]["detail"]
+    # the aggregates use only the scored task: F.2 alone, so stereotype (F.1 + F.2) has no score
+    assert run["scorecard"]["subaspects"]["stereotype"]["score"] is None
+
+    # HTML: the same state per task, the causes and the judge's work in the overview
+    html = (out / "report.html").read_text(encoding="utf-8")
+    html_states = dict(re.findall(r'data-state-task="([^"]+)" data-state="([^"]+)"', html))
+    assert {t: s for t, s in html_states.items() if s != "not_requested"} == {t: s for t, (s, _) in EXPECTED.items()}
+    assert re.findall(r'data-cause-count="(\d+)"', html) == ["50", "16"]
+    assert "50 made · 50 retries · 50 failed" in html
+    assert "all 15 samples of factual failed: m @" in html  # the note says why the variant is missing
+    assert 'data-count-state="not_scored">2 run but not scored' in html
+
+    # CSV written by `report`, and `report`'s own terminal table
+    shown = cli("report", str(out), "--csv", str(tmp_path / "scores.csv"))
+    assert shown.returncode == 0, shown.stderr
+    with (tmp_path / "scores.csv").open(encoding="utf-8") as fh:
+        task_rows = [r for r in csv.DictReader(fh) if r["level"] == "task"]
+    assert {r["task"]: (r["state"], r["reason"] or None) for r in task_rows if r["state"] != "not_requested"} == (
+        EXPECTED
+    )
+    assert "run, not scored (all 15 samples of factual failed)" in shown.stdout
+    assert "excluded: 1 of 3 samples failed" in shown.stdout
+    assert "not run" not in shown.stdout
+    assert "tasks: 1 scored, 1 excluded from the aggregates, 2 run but not scored" in shown.stdout
+
+    # the run store's invocation row counts the judge's work
+    with sqlite3.connect(out / "run.sqlite") as db:
+        row = db.execute(
+            "SELECT judge_calls, judge_retries, judge_errors FROM invocations WHERE command='run'"
+        ).fetchone()
+    assert row == (50, 50, 50)
+
+    # `score --judge offline`: the failing judge is dropped (S.1 falls back to its offline judge), the settings
+    # used are printed, and report.json / report.html are rewritten; T.3 still failed its model calls: exit 3
+    rescored = cli("score", str(out), "--judge", "offline")
+    assert rescored.returncode == 3, rescored.stdout + rescored.stderr
+    assert "scored with judge offline judges (documented fallbacks), fidelity fixed" in rescored.stdout
+    assert "report: " in rescored.stdout and "rewritten" in rescored.stdout
+    run = json.loads((out / "report.json").read_text(encoding="utf-8"))["runs"][0]
+    assert run["task_states"]["S.1"]["state"] == "scored"
+    assert run["task_states"]["T.3"]["state"] == "not_scored"
+    assert [c["kind"] for c in run["failure_causes"]] == ["model"]
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert 'data-state-task="S.1" data-state="scored"' in html
+    again = cli("score", str(out))  # not sticky the other way either: the offline judges stay
+    assert "scored with judge offline judges" in again.stdout
+
+
+def test_dead_endpoint_prints_the_cause_and_exits_3(tmp_path: Path) -> None:
+    """Nothing listens on port 9: every call fails with a connection error; the console says so once."""
+    result = cli(
+        "run",
+        "--model",
+        "openai-compat:http://127.0.0.1:9/v1@m?max_retries=1",
+        "--tasks",
+        "F.2",
+        "--limit",
+        "1",
+        "--out",
+        str(tmp_path / "dead"),
+    )
+    assert result.returncode == 3, result.stdout + result.stderr
+    out = result.stdout
+    assert re.search(r"\d+ × model calls failed: m @ \S+: connection error .*\(gave up after 2 attempts\)", out)
+    assert "run, not scored (" in out and "failed calls)" in out
+    assert "1 task(s) not scored or excluded because calls failed: F.2" in out
