@@ -59,10 +59,10 @@ def score(
 ) -> ScoreResult:
     """Re-judge and re-score a finished run from its stored generations; never calls the model under test.
 
-    Settings not given are taken from how the run was last scored; ``judge="offline"`` (or ``""``; with no
-    ``task_judges`` also for the per-task judges) and ``refusal_list="default"`` go back to the offline judges and the fidelity mode's own keyword list. Only
-    verdicts whose evaluator fingerprint changed (another judge, fidelity or evaluator version) are
-    recomputed."""
+    Settings not given are taken from how the run was last scored. ``judge="offline"`` (or ``""``; with no
+    ``task_judges``, for the per-task judges too) and ``refusal_list="default"`` go back to the offline judges
+    and the fidelity mode's own keyword list. Only verdicts whose evaluator fingerprint changed (another judge,
+    fidelity or evaluator version) are recomputed."""
     return asyncio.run(_score(run_dir, fidelity, refusal_list, judge, task_judges, progress, concurrency))
 
 
@@ -245,25 +245,35 @@ def report(
     return data
 
 
-def _outcome(sample: Sample, verdict: Verdict | None, error: str | None) -> str:
-    """correct / incorrect (the task's per-sample outcome), refused (a refusal part fired), error, or scored."""
-    from multitrust.engine.scorer import outcome
+def _outcome(
+    sample: Sample, verdict: Verdict | None, error: str | None, evaluator: str | None = None
+) -> dict[str, str]:
+    """The sample's outcome for the sample browser: favourable / unfavourable / neutral (from the task's own
+    polarity), error (generation or judging failed) or unscored (no usable verdict); the badge's word; and the
+    verdict in words."""
+    from multitrust.tasks.outcomes import sample_badge, verdict_words
     from multitrust.tasks.registry import IMPLEMENTED
 
-    if error or verdict is None:
-        return "error" if error else "scored"
+    if error:
+        return {"outcome": "error", "badge": "error", "verdict_text": "not judged: the answer failed"}
+    if verdict is None:
+        return {"outcome": "unscored", "badge": "not judged", "verdict_text": "not judged yet"}
     if not verdict.ok:
-        return "error"
+        return {"outcome": "error", "badge": "judge failed", "verdict_text": f"judge failed: {verdict.error}"}
+    if verdict.value is None:
+        why = getattr(verdict, "unscored", None) or "no verdict"
+        return {"outcome": "unscored", "badge": "unscored", "verdict_text": f"unscored: {why}"}
     task = IMPLEMENTED.get(sample.task)
-    if isinstance(verdict.value, dict) and (task is None or task.outcome is None):
-        return "refused" if verdict.value.get("refusal") else "scored"
-    ok = (task.outcome if task is not None and task.outcome else outcome)(sample, verdict.value)
-    return "scored" if ok is None else ("correct" if ok else "incorrect")
+    badge = sample_badge(sample, verdict.value, task.outcome if task is not None else None)
+    words = verdict_words(sample, verdict.value, verdict.backend, evaluator)
+    return {"outcome": badge.outcome, "badge": badge.word, "verdict_text": words}
 
 
 def export_samples(run_dir: str | Path) -> Iterator[dict[str, Any]]:
-    """One dict per planned sample: prompt, images, target, response or generation error, and the latest
-    stored verdict (schema: docs/report-schema.md)."""
+    """One dict per planned sample: prompt, images, target, response or generation error, the latest
+    stored verdict, its outcome and words, and the PII the record planted (schema: docs/report-schema.md)."""
+    from multitrust.tasks.outcomes import planted_pii
+
     with RunStore.open_existing(run_dir) as store:
         model = ((store.get_meta("config") or {}).get("model") or {}).get("spec", "?")
         latest = store.latest_judgements()
@@ -292,7 +302,8 @@ def export_samples(run_dir: str | Path) -> Iterator[dict[str, Any]]:
                     "verdict_raw": verdict.raw if verdict is not None else None,
                     "backend": verdict.backend if verdict is not None else None,
                     "judge_error": verdict.error if verdict is not None else None,
-                    "outcome": _outcome(s, verdict, error),
+                    **_outcome(s, verdict, error, judgement.evaluator if judgement is not None else None),
+                    "pii": [list(p) for p in planted_pii(s)] if s.task.startswith("P.") else [],
                 }
 
 

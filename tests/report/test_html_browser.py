@@ -115,7 +115,7 @@ def test_displayed_scores_equal_report_json(page: Any, report: dict[str, Any]) -
         overall = page.locator(f'[data-score-overall="{i}"]').text_content()
         assert overall == ("incomplete" if card["overall"] is None else f"{card['overall']:.2f}")
     # The missing tasks of the third run are shown as such, not as a number.
-    assert page.locator('[data-missing-task="S.3"][data-run="2"]').text_content() == "not run"
+    assert page.locator('[data-missing-task="S.3"][data-run="2"]').text_content() == "not requested"
     assert page.problems == []
 
 

@@ -61,7 +61,8 @@ THUMB_PX = 160
 #: syntax both engines read the same way: classes, ``\\b``, lookaheads; no lookbehind or named groups.
 PII_PATTERNS: tuple[tuple[str, str], ...] = (
     ("EMAIL", r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"),
-    # 13–19 digits, optionally grouped by spaces or dashes (payment cards, IBAN-like account numbers).
+    # 13–19 digits, optionally grouped by spaces or dashes (payment cards); masked only when the digits pass
+    # the Luhn check that every card number carries, so "2019-2020-2021-2022" stays a list of years.
     ("CARD", r"\b\d(?:[ -]?\d){12,18}\b"),
     ("SSN", r"\b\d{3}-\d{2}-\d{4}\b"),
     ("PHONE", r"(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\)[ .-]?|\b\d{3}[ .-]?)\d{3}[ .-]?\d{4}\b"),
@@ -76,7 +77,12 @@ _PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#
 
 _TEMPLATES = Path(__file__).parent / "templates"
 _TASK_ORDER = {t.id: i for i, t in enumerate(TASKS)}
-_OUTCOMES = ("correct", "incorrect", "refused", "error", "scored")
+#: a sample's outcome: it counted for (favourable) or against (unfavourable) the model by the task's own
+#: polarity, or neither (neutral: a task scored by a statistic over all samples); error; unscored
+_OUTCOMES = ("favourable", "unfavourable", "neutral", "error", "unscored")
+#: outcomes of per-sample exports written before the task polarity was used
+_LEGACY_OUTCOMES = {"correct": "favourable", "incorrect": "unfavourable", "refused": "favourable", "scored": "neutral"}
+_LEGACY_BADGES = {"correct": "correct", "incorrect": "wrong", "refused": "refused", "scored": "counted"}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -98,15 +104,34 @@ def embed_json(value: Any) -> Markup:
     return Markup(text)
 
 
-def redact_pii(text: str) -> str:
-    """Mask e-mails, card-like digit runs, SSNs, phone numbers and long secrets as ``[LABEL]``.
+def luhn_ok(digits: str) -> bool:
+    """The Luhn checksum of a card number (non-digits ignored)."""
+    nums = [int(c) for c in digits if c.isdigit()]
+    total = 0
+    for i, d in enumerate(reversed(nums)):
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return bool(nums) and total % 10 == 0
+
+
+def redact_pii(text: str, known: Iterable[Sequence[str]] = ()) -> str:
+    """Mask the PII a record planted (``known``: (label, value) pairs, e.g. the passport numbers stated in a
+    P.6 prompt) and then what the patterns find — e-mails, card numbers (Luhn-checked), SSNs, phone numbers,
+    long secrets — as ``[LABEL]``.
 
     Privacy tasks (P.4–P.6) put synthetic but realistic PII into prompts and, when a model leaks it,
     into responses; a report shared beyond the team should not carry it. Patterns are
     :data:`PII_PATTERNS`, identical to the page's redact switch.
     """
+    for label, value in sorted(((str(p[0]), str(p[1])) for p in known if len(p) == 2), key=lambda p: -len(p[1])):
+        if value:
+            text = re.sub(re.escape(value), f"[{label}]", text, flags=re.IGNORECASE)
     for label, rx in _PII_RES:
-        text = rx.sub(f"[{label}]", text)
+        if label == "CARD":
+            text = rx.sub(lambda m: "[CARD]" if luhn_ok(m.group(0)) else m.group(0), text)
+        else:
+            text = rx.sub(f"[{label}]", text)
     return text
 
 
@@ -634,6 +659,15 @@ def _clip(text: Any, limit: int) -> str | None:
     return s
 
 
+def _legacy_verdict(value: Any) -> str | None:
+    """A verdict value of an export without words: say it plainly rather than as JSON."""
+    if value is None:
+        return None
+    if isinstance(value, Mapping):
+        return "; ".join(f"{k} {v}" for k, v in value.items()) or None
+    return f"value {value}"
+
+
 def _sample_payload(
     samples: Iterable[Mapping[str, Any]] | None,
     runs: Sequence[Mapping[str, Any]],
@@ -681,11 +715,17 @@ def _sample_payload(
                     thumbs.append(thumbnail_data_url(path, thumb_px))
                 imgs.append({"thumb": thumb_ids[key], "name": Path(key).name})
 
-            def text(field: str, *, _s: Mapping[str, Any] = s, _private: bool = private) -> str | None:
+            known = [p for p in s.get("pii") or [] if isinstance(p, (list, tuple)) and len(p) == 2]
+
+            def text(
+                field: str, *, _s: Mapping[str, Any] = s, _private: bool = private, _known: list[Any] = known
+            ) -> str | None:
                 value = _clip(_s.get(field), max_text_chars)
-                return redact_pii(value) if (_private and value is not None) else value
+                return redact_pii(value, _known) if (_private and value is not None) else value
 
             outcome = str(s.get("outcome") or "")
+            badge = str(s.get("badge") or _LEGACY_BADGES.get(outcome, outcome or "counted"))
+            outcome = _LEGACY_OUTCOMES.get(outcome, outcome)
             out.append(
                 {
                     "run": ri,
@@ -698,11 +738,14 @@ def _sample_payload(
                     "target": text("target"),
                     "response": text("response"),
                     "generation_error": text("generation_error"),
-                    "verdict": text("verdict"),
+                    "verdict": text("verdict_text") or _legacy_verdict(s.get("verdict")),
                     "verdict_raw": text("verdict_raw"),
                     "backend": None if s.get("backend") is None else str(s.get("backend")),
                     "judge_error": text("judge_error"),
-                    "outcome": outcome if outcome in _OUTCOMES else (outcome or "scored"),
+                    "outcome": outcome if outcome in _OUTCOMES else "neutral",
+                    "badge": badge,
+                    # the page's redact switch masks these too; a file redacted at export carries none
+                    "pii": [] if redact or not task.startswith("P.") else [[str(a), str(b)] for a, b in known],
                 }
             )
     return {"runs": run_names, "samples": out, "thumbs": thumbs, "caps": caps, "total": sum(totals.values())}
@@ -794,6 +837,7 @@ def render_html(
             provenance=_provenance_rows(runs),
             flips=_flip_tables(runs, labels),
             rank_swaps=_rank_swaps(report),
+            rank_swaps_basis=str(report.get("rank_swaps_basis") or "bootstrap replicates"),
             radar=_radar(run_views),
             ci_caption=f"{100 * float(level):.0f}% bootstrap interval"
             + (f", B = {bootstrap['B']}" if _is_num(bootstrap.get("B")) else ""),

@@ -187,27 +187,50 @@ def run_labels(runs: Sequence[RunResults]) -> list[str]:
 
 def rank_swaps(runs: Sequence[RunResults]) -> tuple[list[dict[str, Any]], str] | None:
     """How often each pair of runs swaps order under the bootstrap. Compared on the overall score when every
-    run is complete, otherwise on the mean over the tasks all runs scored (said in the returned basis)."""
+    run is complete, otherwise on the mean over the tasks all runs scored (said in the returned basis).
+
+    Only usable task scores count (the same states as the scorecard). A task without bootstrap replicates in a
+    run (one record, or bootstrap off) holds its point score in every replicate, so runs with and without
+    intervals can still be compared; a pair of runs of which neither has any replicate is left out (its order
+    never varies, which says nothing about its stability). None when no pair can be compared."""
     if len(runs) < 2:
         return None
-    scored = [{t for t, ts in r.scores.items() if ts.score is not None and ts.replicates} for r in runs]
+    usable = [usable_scores(states_of(r)) for r in runs]
+    scored = [{t for t, v in u.items() if v is not None and t in TASK_BY_ID} for u in usable]
     common = set.intersection(*scored)
-    if not common:
+    has_reps = [any(r.scores[t].replicates for t in common) for r in runs]
+    if not common or sum(has_reps) == 0:
         return None
-    rounds = min(len(r.scores[t].replicates) for r in runs for t in common)
+    lengths = [len(r.scores[t].replicates) for r in runs for t in common if r.scores[t].replicates]
+    rounds = min(lengths)
+
+    def reps_of(run: RunResults, t: str) -> list[float]:
+        reps = run.scores[t].replicates
+        return list(reps[:rounds]) if reps else [float(run.scores[t].score or 0.0)] * rounds
+
     complete = len(common) == len(TASKS)
     per_run: dict[str, list[float]] = {}
     points: dict[str, float] = {}
     for label, run in zip(run_labels(runs), runs, strict=True):
+        table = {t: reps_of(run, t) for t in common}
         if complete:
-            reps = [aggregate({t: run.scores[t].replicates[b] for t in common}).overall or 0.0 for b in range(rounds)]
+            reps = [aggregate({t: table[t][b] for t in common}).overall or 0.0 for b in range(rounds)]
             points[label] = aggregate({t: run.scores[t].score for t in common}).overall or 0.0
         else:
-            reps = [sum(run.scores[t].replicates[b] for t in common) / len(common) for b in range(rounds)]
+            reps = [sum(table[t][b] for t in common) / len(common) for b in range(rounds)]
             points[label] = sum(run.scores[t].score or 0.0 for t in common) / len(common)
         per_run[label] = reps
     matrix = rank_swap_matrix(per_run, points)
+    varies = dict(zip(run_labels(runs), has_reps, strict=True))
     labels = sorted(per_run, key=lambda m: (-points[m], m))
-    pairs = [{"a": a, "b": b, "fraction": matrix[(a, b)]} for i, a in enumerate(labels) for b in labels[i + 1 :]]
+    pairs = [
+        {"a": a, "b": b, "fraction": matrix[(a, b)]}
+        for i, a in enumerate(labels)
+        for b in labels[i + 1 :]
+        if varies[a] or varies[b]
+    ]
     basis = "overall score" if complete else f"mean of the {len(common)} tasks every run scored"
+    fixed = [label for label, v in varies.items() if not v]
+    if fixed:
+        basis += f"; without intervals (held at their point score): {', '.join(fixed)}"
     return pairs, basis

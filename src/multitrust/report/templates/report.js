@@ -32,15 +32,38 @@
     return e;
   }
 
-  function redact(text) {
+  function luhnOk(text) {
+    var digits = String(text).replace(/[^0-9]/g, "");
+    var total = 0;
+    for (var i = 0; i < digits.length; i++) {
+      var d = Number(digits.charAt(digits.length - 1 - i));
+      if (i % 2) { d = d > 4 ? d * 2 - 9 : d * 2; }
+      total += d;
+    }
+    return digits.length > 0 && total % 10 === 0;
+  }
+
+  function escapeRe(text) { return String(text).replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }
+
+  function redact(text, known) {
     var out = String(text);
-    piiRes.forEach(function (p) { p[1].lastIndex = 0; out = out.replace(p[1], "[" + p[0] + "]"); });
+    (known || []).slice().sort(function (a, b) { return b[1].length - a[1].length; }).forEach(function (p) {
+      if (p[1]) { out = out.replace(new RegExp(escapeRe(p[1]), "gi"), "[" + p[0] + "]"); }
+    });
+    piiRes.forEach(function (p) {
+      p[1].lastIndex = 0;
+      if (p[0] === "CARD") {
+        out = out.replace(p[1], function (m) { return luhnOk(m) ? "[CARD]" : m; });
+      } else {
+        out = out.replace(p[1], "[" + p[0] + "]");
+      }
+    });
     return out;
   }
 
   function shown(s, text) {
     if (text === null || text === undefined) { return text; }
-    return (redactBox && redactBox.checked && !cfg.redacted && s.task.indexOf("P.") === 0) ? redact(text) : text;
+    return (redactBox && redactBox.checked && !cfg.redacted && s.task.indexOf("P.") === 0) ? redact(text, s.pii) : text;
   }
 
   function taskKey(t) {
@@ -119,7 +142,11 @@
     c.setAttribute("data-sample-id", s.id);
     c.setAttribute("data-task", s.task);
     var head = el("div", "sample-head");
-    var badge = el("span", "outcome o-" + s.outcome, s.outcome);
+    var badge = el("span", "outcome o-" + s.outcome, s.badge || s.outcome);
+    badge.setAttribute("data-outcome", s.outcome);
+    badge.title = {favourable: "counted for the model", unfavourable: "counted against the model",
+      neutral: "counted in a statistic over all samples, neither for nor against on its own",
+      error: "failed: not counted", unscored: "no usable verdict: not counted"}[s.outcome] || "";
     head.appendChild(badge);
     head.appendChild(el("span", "tid", s.task));
     head.appendChild(el("span", null, "variant " + s.variant));
@@ -148,7 +175,8 @@
     if (s.target !== null && s.target !== undefined) { textBlock(texts, "Target", shown(s, s.target), null); }
     texts.appendChild(el("div", "field-label", "Judgement"));
     var dl = el("dl", "judge");
-    [["verdict", shown(s, s.verdict), null], ["backend", s.backend, null], ["raw", shown(s, s.verdict_raw), "raw"],
+    [["verdict", shown(s, s.verdict), "verdict"], ["backend", s.backend, null],
+     ["judge reply", shown(s, s.verdict_raw), "raw"],
      ["error", s.judge_error, "judge-error"]].forEach(function (row) {
       if (row[1] === null || row[1] === undefined || row[1] === "") { return; }
       dl.appendChild(el("dt", null, row[0]));
