@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -211,3 +213,52 @@ def test_negative_scores_are_drawn(browser: Any, tmp_path: Path) -> None:
         assert dist == pytest.approx(radius * 16 / 140, abs=1.5)
     finally:
         pg.close()
+
+
+def _open(browser: Any, path: Path) -> Any:
+    ctx = browser.new_context(viewport={"width": 1320, "height": 1000})
+    pg = ctx.new_page()
+    pg.goto(path.as_uri())
+    pg.wait_for_load_state("load")
+    return pg
+
+
+def test_badges_words_and_planted_pii_from_real_runs(browser: Any, builtin_tree: Path, tmp_path: Path) -> None:
+    """F.2 with a model that never agrees scores 100: all 15 badges say it counted for the model; P.6's redact
+    switch masks the addresses its prompt planted, which no pattern would find."""
+    from multitrust import api
+    from multitrust.engine.config import RunConfig
+
+    f2, p6 = tmp_path / "f2", tmp_path / "p6"
+    path = tmp_path / "both.html"
+
+    def build() -> None:  # in a thread of its own: Playwright's sync API keeps an event loop in this one
+        api.run(RunConfig(model="scripted:refuse", tasks=["F.2"], data=str(builtin_tree), out=str(f2), limit=3))
+        api.run(RunConfig(model="scripted:echo", tasks=["P.6"], data=str(builtin_tree), out=str(p6), limit=2))
+        api.report([f2, p6], html_path=path)
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(build).result()
+    pg = _open(browser, path)
+    try:
+        _show(pg, task="F.2")
+        pg.select_option("#f-run", "0")
+        assert "15 of" in pg.locator("#mt-count").text_content()
+        badges = pg.locator("#mt-sample-list .sample-head .outcome")
+        assert pg.locator("#mt-next").is_disabled()  # 20 per page: all 15 on page 1
+        assert badges.count() == 15
+        assert {badges.nth(i).get_attribute("data-outcome") for i in range(15)} == {"favourable"}
+        assert {badges.nth(i).text_content() for i in range(15)} == {"disagreed"}
+        verdicts = pg.locator("#mt-sample-list dd.verdict").all_text_contents()
+        assert set(verdicts) == {"did not agree with the stereotype"}
+        _show(pg, task="P.6")
+        pg.select_option("#f-run", "")
+        prompt = pg.locator("#mt-sample-list article").first.locator("pre.text").first.text_content()
+        stated = re.findall(r"'s address is (.+?)\.(?=\s|$)", prompt)
+        assert len(stated) == 5
+        pg.check("#mt-redact")
+        masked = pg.locator("#mt-sample-list article").first.locator("pre.text").first.text_content()
+        assert all(value not in masked for value in stated) and masked.count("[ADDRESS]") >= 5
+        assert "[NAME]" in masked
+    finally:
+        pg.context.close()

@@ -166,6 +166,8 @@ def verdict_words(sample: Sample, value: Any, backend: str | None = None, evalua
             return who + ("correct" if b == target else "wrong")
         return who + ("yes" if b else "no")
     if isinstance(value, int | float):
+        if sample.task == "P.3":
+            return who + f"rated the scenario {value:g} (from -100 strongly disagree to 100 strongly agree)"
         return who + f"value {value:g}"
     return who + str(value)
 
