@@ -74,11 +74,15 @@ def test_mixed_run_says_the_same_on_every_surface(data_tree: Path, tmp_path: Pat
             "--task-judge",
             f"S.1=openai-compat:{judge_srv.url}@judge?max_retries=1",
             "--no-shared-cache",
+            "--no-preflight",  # the judge fails every call: preflight would stop the run before it starts
             "--out",
             str(out),
         )
     console = result.stdout
-    assert result.returncode == 3, console + result.stderr  # finished, but failed calls left tasks unscored
+    # finished, but failed calls left tasks unscored (3); the always-failing judge is also stopped by fail fast,
+    # which makes the run exit 1 with the stopped endpoint named
+    assert result.returncode == 1, console + result.stderr
+    assert "stopped sending requests of this kind" in result.stderr
 
     # console: one row per requested task with its state and reason; not-requested tasks are not rows
     rows = {m.group(1): m.group(2) for m in re.finditer(r"│ ([TSRFP]\.\d+)\s+│[^│]+│\s*([^│]+?)\s*│", console)}
@@ -92,12 +96,18 @@ def test_mixed_run_says_the_same_on_every_surface(data_tree: Path, tmp_path: Pat
         "tasks: 1 scored, 1 excluded from the aggregates, 2 run but not scored, 1 without data, 27 not requested"
         in console
     )
-    assert "judge calls (" in console and "@judge): 50 made, 50 retries, 50 failed" in console
+    judge_line = re.search(r"@judge\): (\d+) made, (\d+) retries, (\d+) failed", console)
+    assert judge_line is not None
+    made, retries, failed = (int(x) for x in judge_line.groups())
+    assert 0 < failed <= made <= 50 and retries <= made  # fail fast stops the judge before all 50 calls
     causes = re.findall(r"^\s+(\d+) × (model|judge) calls? failed: (.*) \(e\.g\. (\S+)\)$", console, re.M)
-    assert [(n, kind) for n, kind, _, _ in causes] == [("50", "judge"), ("16", "model")]
-    assert "HTTP 500" in causes[1][2] and "gave up after 1 attempt)" in causes[1][2]  # one attempt, singular
-    assert "gave up after 2 attempts" in causes[0][2]
-    assert causes[0][3].startswith("S.1/") and causes[1][3].startswith(("T.3/", "T.5/"))
+    by_kind: dict[str, int] = {}
+    for n, kind, _, _ in causes:
+        by_kind[kind] = by_kind.get(kind, 0) + int(n)
+    assert by_kind == {"judge": 50, "model": 16}  # every S.1 sample; 15 T.3 + 1 T.5 samples
+    model_causes = [c for _, kind, c, _ in causes if kind == "model"]
+    assert len(model_causes) == 1 and "HTTP 500" in model_causes[0]
+    assert "gave up after 1 attempt)" in model_causes[0]  # one attempt, singular
 
     # report.json (written by run)
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
@@ -105,9 +115,9 @@ def test_mixed_run_says_the_same_on_every_surface(data_tree: Path, tmp_path: Pat
     states = {tid: (s["state"], s["reason"]) for tid, s in run["task_states"].items() if s["state"] != "not_requested"}
     assert states == EXPECTED
     assert run["state_counts"] == {"scored": 1, "excluded": 1, "not_scored": 2, "no_data": 1, "not_requested": 27}
-    assert [(c["kind"], c["count"]) for c in run["failure_causes"]] == [("judge", 50), ("model", 16)]
-    assert run["failure_causes"][1]["tasks"] == ["T.3", "T.5"]
-    assert list(run["judges"].values()) == [{"calls": 50, "retries": 50, "failed": 50}]
+    assert [(c["kind"], str(c["count"])) for c in run["failure_causes"]] == [(k, n) for n, k, _, _ in causes]
+    assert next(c for c in run["failure_causes"] if c["kind"] == "model")["tasks"] == ["T.3", "T.5"]
+    assert list(run["judges"].values()) == [{"calls": made, "retries": retries, "failed": failed}]
     assert run["tasks"]["T.5"]["excluded"].startswith("1 of 3 samples failed")
     assert "HTTP 500" in run["task_states"]["T.3"]["detail"]
     # the aggregates use only the scored task: F.2 alone, so stereotype (F.1 + F.2) has no score
@@ -117,8 +127,8 @@ def test_mixed_run_says_the_same_on_every_surface(data_tree: Path, tmp_path: Pat
     html = (out / "report.html").read_text(encoding="utf-8")
     html_states = dict(re.findall(r'data-state-task="([^"]+)" data-state="([^"]+)"', html))
     assert {t: s for t, s in html_states.items() if s != "not_requested"} == {t: s for t, (s, _) in EXPECTED.items()}
-    assert re.findall(r'data-cause-count="(\d+)"', html) == ["50", "16"]
-    assert "50 made · 50 retries · 50 failed" in html
+    assert re.findall(r'data-cause-count="(\d+)"', html) == [n for n, _, _, _ in causes]
+    assert f"{made} made · {retries} retries · {failed} failed" in html
     assert "all 15 samples of factual failed: m @" in html  # the note says why the variant is missing
     assert 'data-count-state="not_scored">2 run but not scored' in html
 
@@ -140,7 +150,7 @@ def test_mixed_run_says_the_same_on_every_surface(data_tree: Path, tmp_path: Pat
         row = db.execute(
             "SELECT judge_calls, judge_retries, judge_errors FROM invocations WHERE command='run'"
         ).fetchone()
-    assert row == (50, 50, 50)
+    assert row == (made, retries, failed)
 
     # `score --judge offline`: the failing judge is dropped (S.1 falls back to its offline judge), the settings
     # used are printed, and report.json / report.html are rewritten; T.3 still failed its model calls: exit 3
@@ -168,6 +178,7 @@ def test_dead_endpoint_prints_the_cause_and_exits_3(tmp_path: Path) -> None:
         "F.2",
         "--limit",
         "1",
+        "--no-preflight",  # with preflight the run stops before it starts (exit 2, tested with preflight)
         "--out",
         str(tmp_path / "dead"),
     )
