@@ -1,5 +1,5 @@
 """One truth about a run: a mixed run (model calls failing through the loopback server's fault injection, a
-task excluded for too many failures, a judge that always fails, a task without data) says the same states
+task excluded for too many failures, a judge that always fails) says the same states
 and counts on the console, in report.json, the HTML page, the CSV and the run store; then ``score --judge
 offline`` returns the failing judge to the offline one and rewrites the run directory's reports."""
 
@@ -50,13 +50,12 @@ def data_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 #: what the planted faults must produce, worked out from the data above and the task declarations: T.3 needs
 #: both variants; S.1 asks 5 questions about each of its 10 built-in images, each judged once by the judge
-#: (max_retries=1: one retry per call); T.6 was asked for but its data was not built
+#: (max_retries=1: one retry per call)
 EXPECTED = {
     "T.3": ("not_scored", "all 15 samples of factual failed"),
     "T.5": ("excluded", "1 of 3 samples failed, more than 20%"),
     "S.1": ("not_scored", "50 failed judge calls"),
     "F.2": ("scored", None),
-    "T.6": ("no_data", "truthfulness/query_misleading/query_d_confusion.json: missing file"),
 }
 
 
@@ -68,7 +67,7 @@ def test_mixed_run_says_the_same_on_every_surface(data_tree: Path, tmp_path: Pat
             "--model",
             f"openai-compat:{model_srv.url}@m?max_retries=0",
             "--tasks",
-            "T.3,T.5,F.2,S.1,T.6",
+            "T.3,T.5,F.2,S.1",
             "--data",
             str(data_tree),
             "--task-judge",
@@ -91,11 +90,7 @@ def test_mixed_run_says_the_same_on_every_surface(data_tree: Path, tmp_path: Pat
     assert rows["T.5"].endswith("(excluded: 1 of 3 samples failed, more than 20%)")
     assert rows["S.1"] == "run, not scored (50 failed judge calls)"
     assert re.fullmatch(r"\d+\.\d\d", rows["F.2"])
-    assert rows["T.6"].startswith("no data (")
-    assert (
-        "tasks: 1 scored, 1 excluded from the aggregates, 2 run but not scored, 1 without data, 27 not requested"
-        in console
-    )
+    assert "tasks: 1 scored, 1 excluded from the aggregates, 2 run but not scored, 28 not requested" in console
     judge_line = re.search(r"@judge\): (\d+) made, (\d+) retries, (\d+) failed", console)
     assert judge_line is not None
     made, retries, failed = (int(x) for x in judge_line.groups())
@@ -114,7 +109,7 @@ def test_mixed_run_says_the_same_on_every_surface(data_tree: Path, tmp_path: Pat
     run = report["runs"][0]
     states = {tid: (s["state"], s["reason"]) for tid, s in run["task_states"].items() if s["state"] != "not_requested"}
     assert states == EXPECTED
-    assert run["state_counts"] == {"scored": 1, "excluded": 1, "not_scored": 2, "no_data": 1, "not_requested": 27}
+    assert run["state_counts"] == {"scored": 1, "excluded": 1, "not_scored": 2, "no_data": 0, "not_requested": 28}
     assert [(c["kind"], str(c["count"])) for c in run["failure_causes"]] == [(k, n) for n, k, _, _ in causes]
     assert next(c for c in run["failure_causes"] if c["kind"] == "model")["tasks"] == ["T.3", "T.5"]
     assert list(run["judges"].values()) == [{"calls": made, "retries": retries, "failed": failed}]

@@ -77,7 +77,13 @@ def test_report_three_runs_writes_every_export(three_runs: list[Path], tmp_path:
     assert by_model == {r["model"]: r["scorecard"]["overall"] for r in runs}
     lines = samples.read_text().splitlines()
     assert len(lines) == sum(r["tasks"][t]["n_samples"] for r in runs for t in r["tasks"])
-    assert {json.loads(line)["outcome"] for line in lines} <= {"correct", "incorrect", "refused", "error", "scored"}
+    assert {json.loads(line)["outcome"] for line in lines} <= {
+        "favourable",
+        "unfavourable",
+        "neutral",
+        "error",
+        "unscored",
+    }
     html = paths["html"].read_text()
     assert html.startswith("<!DOCTYPE html>") or html.lstrip().lower().startswith("<!doctype html>")
     assert "http://" not in html.split("<body", 1)[0] and "https://" not in html.split("<body", 1)[0]
