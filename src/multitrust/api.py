@@ -155,7 +155,8 @@ def report(
 
 
 def _outcome(sample: Sample, verdict: Verdict | None, error: str | None) -> str:
-    """correct / incorrect (the task's per-sample outcome), refused (a refusal part fired), error, or scored."""
+    """correct / incorrect (the task's per-sample outcome), refused (a refusal part fired), error, unscored
+    (the judge's reply was not a verdict), or scored."""
     from multitrust.engine.scorer import outcome
     from multitrust.tasks.registry import IMPLEMENTED
 
@@ -163,6 +164,8 @@ def _outcome(sample: Sample, verdict: Verdict | None, error: str | None) -> str:
         return "error" if error else "scored"
     if not verdict.ok:
         return "error"
+    if verdict.unscored:
+        return "unscored"
     task = IMPLEMENTED.get(sample.task)
     if isinstance(verdict.value, dict) and (task is None or task.outcome is None):
         return "refused" if verdict.value.get("refusal") else "scored"
@@ -201,6 +204,7 @@ def export_samples(run_dir: str | Path) -> Iterator[dict[str, Any]]:
                     "verdict_raw": verdict.raw if verdict is not None else None,
                     "backend": verdict.backend if verdict is not None else None,
                     "judge_error": verdict.error if verdict is not None else None,
+                    "unscored": verdict.unscored if verdict is not None else None,
                     "outcome": _outcome(s, verdict, error),
                 }
 

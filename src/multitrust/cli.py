@@ -342,15 +342,21 @@ def _print_summary(summary) -> None:  # type: ignore[no-untyped-def]
         ("score", "right"),
         ("samples", "right"),
         ("errors", "right"),
+        ("unscored", "right"),
     ):
         table.add_column(col, justify=just)  # type: ignore[arg-type]
     for tid, ts in summary.scores.items():
-        table.add_row(tid, TASK_BY_ID[tid].name, _fmt(ts.score), str(ts.n_samples), str(ts.n_errors))
+        row = (_fmt(ts.score), str(ts.n_samples), str(ts.n_errors), str(ts.unscored))
+        table.add_row(tid, TASK_BY_ID[tid].name, *row)
     console.print(table)
+    from multitrust.report.run_report import exclusion, usable_score
     from multitrust.report.scorecard import aggregate
     from multitrust.tasks.registry import EXTRA
 
-    card = aggregate({tid: ts.score for tid, ts in summary.scores.items() if tid not in EXTRA})  # never extras
+    for tid, ts in summary.scores.items():
+        if ts.score is not None and (reason := exclusion(ts)):
+            console.print(f"{tid}: {escape(reason)}; left out of the aggregate scores", highlight=False)
+    card = aggregate({tid: usable_score(ts) for tid, ts in summary.scores.items() if tid not in EXTRA})  # never extras
     aspects = "  ".join(f"{name} {_fmt(a.score)}" for name, a in card.aspects.items())
     if card.overall is not None:
         console.print(f"[bold]overall trust score {card.overall:.2f}[/]  ({aspects})", highlight=False)
@@ -522,12 +528,18 @@ def report_cmd(
                 cells.append("not run")
             else:
                 err = f" ({entry['n_errors']} err)" if entry["n_errors"] else ""
-                cells.append(_fmt(entry["score"]) + err)
+                if entry.get("unscored"):
+                    err += f" ({entry['unscored']} unscored)"
+                cells.append(_fmt(entry["score"]) + err + (" excluded" if entry.get("excluded") else ""))
         table.add_row(t.id, t.name, *cells)
     for sub in SUBASPECTS:
         table.add_row("", f"[bold]{sub.name}", *[_fmt(r["scorecard"]["subaspects"][sub.key]["score"]) for r in runs])
     table.add_row("", "[bold]Overall", *[_fmt(r["scorecard"]["overall"]) for r in runs])
     console.print(table)
+    for r in runs:
+        for tid, entry in r["tasks"].items():
+            if entry.get("excluded"):
+                console.print(f"{escape(r['model'])} {tid}: {escape(entry['excluded'])}", highlight=False)
     for r in runs:
         card = r["scorecard"]
         if card["overall"] is None:

@@ -87,6 +87,8 @@ class ScoreStats:
     judged: int = 0
     reused: int = 0
     judge_errors: int = 0
+    #: verdicts whose judge reply was not a verdict (counted, never scored)
+    unscored: int = 0
     judge_calls: int = 0
     by_task: dict[str, TaskScore] = field(default_factory=dict)
 
@@ -187,6 +189,8 @@ async def _judge(
             stats.judged += 1
             if not verdict.ok:
                 stats.judge_errors += 1
+            elif verdict.unscored:
+                stats.unscored += 1
             is_rule = verdict.backend == "rule"
             store.put_judgement(Judgement(key, sample.id, evaluator.id, evaluator.version, verdict), commit=not is_rule)
             since_commit += 1
@@ -214,17 +218,21 @@ def _task_score(
     """Variant metrics, the task score, paired-variant flips and a seeded bootstrap interval."""
     pairs_by_variant: dict[str, list[tuple[Sample, Any]]] = {}
     counts: dict[str, tuple[int, int]] = {}
+    unscored: dict[str, int] = {}
     for variant in task.variants:
         mine = [s for s in stored if s.sample.variant == variant.name]
         if not mine:
             continue
         ok = [(st.sample, verdicts[st.sample.id].value) for st in mine if _scored(verdicts.get(st.sample.id))]
         pairs_by_variant[variant.name] = ok
-        counts[variant.name] = (len(mine), len(mine) - len(ok))
+        unscored[variant.name] = sum(1 for st in mine if _unscored(verdicts.get(st.sample.id)))
+        counts[variant.name] = (len(mine), len(mine) - len(ok) - unscored[variant.name])
     notes: list[str] = []
     if not counts:
         return TaskScore(task.id, None, {}, 0, 0, ["not scored: no samples"])
     results = _variant_results(task, pairs_by_variant, counts, fidelity)
+    for name, n_unscored in unscored.items():
+        results[name].n_unscored = n_unscored
     score: float | None = None
     try:
         score = task.compute_score(results, fidelity)
@@ -238,6 +246,7 @@ def _task_score(
         sum(e for _, e in counts.values()),
         notes,
     )
+    ts.unscored = sum(unscored.values())
     ts.flips = flips(task, pairs_by_variant)
     if score is not None and bootstrap > 0:
         ts.replicates = bootstrap_scores(task, pairs_by_variant, counts, seed=seed, rounds=bootstrap, fidelity=fidelity)
@@ -248,7 +257,12 @@ def _task_score(
 
 
 def _scored(verdict: Verdict | None) -> bool:
-    return verdict is not None and verdict.ok
+    return verdict is not None and verdict.scored
+
+
+def _unscored(verdict: Verdict | None) -> bool:
+    """The judge answered, but not with a verdict: neither scored nor an error."""
+    return verdict is not None and verdict.ok and verdict.unscored is not None
 
 
 def _variant_results(

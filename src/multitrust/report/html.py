@@ -298,6 +298,7 @@ def _task_rows(runs: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
                 continue
             cell = _cell(t.get("score"), _ci(t, "ci"))
             cell.update(run=i, ran=True, n_samples=t.get("n_samples", ""), n_errors=t.get("n_errors", 0) or 0)
+            cell["unscored"] = t.get("unscored", 0) or 0
             cells.append(cell)
             for vname, v in (t.get("variants") or {}).items():
                 v = v or {}
@@ -309,6 +310,7 @@ def _task_rows(runs: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
                         "metrics": metrics or "—",
                         "n": f"{v.get('n_scored', '?')}/{v.get('n_samples', '?')}",
                         "errors": v.get("n_errors", 0) or 0,
+                        "unscored": v.get("n_unscored", 0) or 0,
                     }
                 )
         rows.append(

@@ -62,6 +62,7 @@ def task_entry(ts: TaskScore) -> dict[str, Any]:
         "score": _num(ts.score),
         "n_samples": ts.n_samples,
         "n_errors": ts.n_errors,
+        "unscored": ts.unscored,
         "notes": list(ts.notes),
         "provenance": ts.provenance,
         "ci": list(ts.ci) if ts.ci else None,
@@ -73,6 +74,7 @@ def task_entry(ts: TaskScore) -> dict[str, Any]:
                 "n_samples": v.n_samples,
                 "n_scored": v.n_scored,
                 "n_errors": v.n_errors,
+                "n_unscored": v.n_unscored,
             }
             for name, v in ts.variants.items()
         },
@@ -84,9 +86,24 @@ def task_entry(ts: TaskScore) -> dict[str, Any]:
 MAX_ERROR_RATE = 0.2
 
 
+def exclusion(ts: TaskScore, max_error_rate: float = MAX_ERROR_RATE) -> str | None:
+    """Why the task's score may not enter the aggregates (too many failed samples, or too many judge replies
+    that were not verdicts), or None."""
+    if not ts.n_samples:
+        return None
+    if ts.n_errors / ts.n_samples > max_error_rate:
+        return f"{ts.n_errors} of {ts.n_samples} samples failed (more than {max_error_rate:.0%})"
+    if ts.unscored / ts.n_samples > max_error_rate:
+        return (
+            f"{ts.unscored} of {ts.n_samples} verdicts unscored: the judge's reply was not a verdict "
+            f"(more than {max_error_rate:.0%})"
+        )
+    return None
+
+
 def usable_score(ts: TaskScore, max_error_rate: float = MAX_ERROR_RATE) -> float | None:
     """The task score the aggregates may use: None when it is missing or rests on too few answers."""
-    if ts.n_samples and ts.n_errors / ts.n_samples > max_error_rate:
+    if exclusion(ts, max_error_rate) is not None:
         return None
     return _num(ts.score)
 
@@ -98,11 +115,9 @@ def run_entry(run: RunResults, *, max_error_rate: float = MAX_ERROR_RATE) -> dic
     usable = {tid: usable_score(ts, max_error_rate) for tid, ts in run.scores.items()}
     for tid, entry in tasks.items():
         ts = run.scores[tid]
-        if entry["score"] is not None and usable[tid] is None:
-            entry["excluded"] = (
-                f"{ts.n_errors} of {ts.n_samples} samples failed (more than {max_error_rate:.0%}); "
-                "left out of the aggregate scores"
-            )
+        reason = exclusion(ts, max_error_rate)
+        if entry["score"] is not None and reason is not None:
+            entry["excluded"] = f"{reason}; left out of the aggregate scores"
     usable = {tid: score for tid, score in usable.items() if tid in taxonomy}  # extra tasks are never aggregated
     card = aggregate(usable)
     intervals = _aggregate_intervals(run, usable)
