@@ -11,11 +11,11 @@ from multitrust.core.errors import StoreError
 from multitrust.core.types import Sample, Verdict
 from multitrust.engine.config import RunConfig
 from multitrust.engine.progress import ProgressSink
-from multitrust.engine.runner import Runner, RunSummary, load_judges, record_scoring
-from multitrust.engine.scorer import ScoreStats, score_tasks
+from multitrust.engine.runner import Runner, RunSummary, record_scoring
+from multitrust.engine.scorer import ScoreStats, load_judging, score_tasks
 from multitrust.engine.store import RunLock, RunStore
 from multitrust.report.run_report import RunResults, build_report
-from multitrust.scoring.base import EvalContext, Fidelity
+from multitrust.scoring.base import Fidelity
 
 
 def run(cfg: RunConfig, *, progress: ProgressSink | None = None, preflight: bool = False) -> RunSummary:
@@ -35,29 +35,33 @@ def score(
     task_judges: dict[str, str] | None = None,
     progress: ProgressSink | None = None,
     concurrency: int = 16,
+    judge_profile: str | None = None,
 ) -> ScoreStats:
     """Re-judge and re-score a finished run from its stored generations; never calls the model under test.
 
     Settings not given are taken from how the run was last scored. Only verdicts whose evaluator
     fingerprint changed (another judge, fidelity or evaluator version) are recomputed."""
-    return asyncio.run(_score(run_dir, fidelity, refusal_list, judge, task_judges, progress, concurrency))
+    return asyncio.run(
+        _score(run_dir, fidelity, refusal_list, judge, task_judges, progress, concurrency, judge_profile)
+    )
 
 
-async def _score(run_dir, fidelity, refusal_list, judge, task_judges, progress, concurrency) -> ScoreStats:  # type: ignore[no-untyped-def]
+async def _score(
+    run_dir, fidelity, refusal_list, judge, task_judges, progress, concurrency, judge_profile=None
+) -> ScoreStats:  # type: ignore[no-untyped-def]
     RunStore.require_run_dir(run_dir)  # "not a run directory" before a lock file is created there
     with RunLock(run_dir, "score"), RunStore.open_existing(run_dir) as store:
         config = (store.get_meta("config") or {}).get("config", {})
         last = store.get_meta("scoring") or {}
         judge_spec = judge if judge is not None else last.get("judge", config.get("judge"))
         per_task = task_judges if task_judges is not None else last.get("task_judges", config.get("task_judges"))
-        default_judge, judges = load_judges(judge_spec, per_task or {}, seed=int(config.get("seed", 0)))
-        ctx = EvalContext(
-            fidelity=fidelity or last.get("fidelity") or config.get("fidelity", "fixed"),
-            refusal_list=refusal_list if refusal_list is not None else last.get("refusal_list"),
-            judge=default_judge,
-            task_judges=judges,
+        profile = judge_profile if judge_profile is not None else last.get("judge_profile", config.get("judge_profile"))
+        explicit_list = refusal_list if refusal_list is not None else last.get("refusal_list")
+        judging = load_judging(
+            judge_spec, per_task or {}, profile=profile, refusal_list=explicit_list, seed=int(config.get("seed", 0))
         )
-        record_scoring(store, ctx.fidelity, ctx.refusal_list, judge_spec, dict(per_task or {}))
+        ctx = judging.context(fidelity or last.get("fidelity") or config.get("fidelity", "fixed"))
+        record_scoring(store, ctx.fidelity, explicit_list, judge_spec, dict(per_task or {}), judge_profile=profile)
         inv = store.begin_invocation("score")
         status = "failed"
         try:
@@ -73,7 +77,7 @@ async def _score(run_dir, fidelity, refusal_list, judge, task_judges, progress, 
             status = "finished"
         finally:
             store.end_invocation(inv, status=status, judge_calls=ctx.counters.get("judge_calls", 0))
-            for j in {id(x): x for x in (default_judge, *judges.values()) if x is not None}.values():
+            for j in judging.owned():
                 await j.aclose()
         return stats
 

@@ -16,6 +16,7 @@ from rich.table import Table
 from multitrust import __version__
 from multitrust.cli_data import register as register_data_commands
 from multitrust.cli_data import require_named_task_data
+from multitrust.cli_judges import ProfileOption, judges_app, print_profile_notes
 from multitrust.core.errors import MultitrustError
 
 app = typer.Typer(
@@ -190,6 +191,7 @@ def run_cmd(
     ] = None,
     judge: Annotated[str | None, typer.Option(help="LLM judge spec for judge-scored tasks.")] = None,
     task_judge: TaskJudgeOption = None,
+    judge_profile: ProfileOption = None,
     refusal_list: RefusalListOption = None,
     bootstrap: Annotated[int | None, typer.Option(help="Bootstrap rounds for 95% intervals, 0 = off [200].")] = None,
     max_tokens: Annotated[int | None, typer.Option(help="Cap on generated tokens per request [each task's].")] = None,
@@ -233,6 +235,7 @@ def run_cmd(
             "seed": seed,
             "fidelity": fidelity,
             "judge": judge,
+            "judge_profile": judge_profile,
             "refusal_list": refusal_list,
             "bootstrap": bootstrap,
             "max_tokens": max_tokens,
@@ -265,6 +268,7 @@ def run_cmd(
         except MultitrustError as exc:
             _fail(str(exc))
         return
+    print_profile_notes(cfg.judge_profile)
     progress = NullProgress() if quiet or not console.is_terminal else RichProgress(console)
     try:
         summary = api.run(cfg, progress=progress, preflight=not no_preflight)
@@ -392,6 +396,7 @@ def score_cmd(
     fidelity: Annotated[str | None, typer.Option(help="'fixed' or 'paper' (default: as the run was scored).")] = None,
     judge: Annotated[str | None, typer.Option(help="Swap the LLM judge (only judge calls are made).")] = None,
     task_judge: TaskJudgeOption = None,
+    judge_profile: ProfileOption = None,
     refusal_list: RefusalListOption = None,
     concurrency: Annotated[int, typer.Option(help="Judge requests in flight.")] = 16,
     compare_fidelity: Annotated[
@@ -424,6 +429,7 @@ def score_cmd(
             table.add_row(tid, TASK_BY_ID[tid].name, _fmt(fixed), _fmt(paper), delta)
         console.print(table)
         return
+    print_profile_notes(judge_profile)
     try:
         judges = _task_judges(task_judge) if task_judge else None
         stats = api.score(
@@ -433,6 +439,7 @@ def score_cmd(
             task_judges=judges,
             refusal_list=refusal_list,
             concurrency=concurrency,
+            judge_profile=judge_profile,
         )
     except MultitrustError as exc:
         _fail(str(exc))
@@ -448,39 +455,7 @@ def score_cmd(
     )
 
 
-@app.command("judges")
-def judges_cmd(
-    judge: Annotated[str | None, typer.Option(help="Show what this judge spec would change.")] = None,
-    fidelity: Annotated[str, typer.Option(help="'fixed' or 'paper'.")] = "fixed",
-) -> None:
-    """Which evaluator/judge each task uses, which backend would run here, and whether it is the paper's."""
-    from multitrust.core.taxonomy import TASKS
-    from multitrust.models.spec import load_model
-    from multitrust.scoring.base import EvalContext
-    from multitrust.tasks.registry import get_task, is_implemented
-
-    try:
-        ctx = EvalContext(fidelity=fidelity, judge=load_model(judge) if judge else None)  # type: ignore[arg-type]
-    except MultitrustError as exc:
-        _fail(str(exc))
-    table = Table(title="evaluators per task (backend that would be used in this environment)")
-    for col in ("task", "evaluator", "backend here", "paper's", "matches paper"):
-        table.add_column(col)
-    for info in TASKS:
-        if not is_implemented(info.id):
-            table.add_row(info.id, "[dim]not implemented", "", "", "")
-            continue
-        seen: list[dict] = []
-        for variant in get_task(info.id).variants:
-            d = variant.evaluator.describe(ctx, info.id)
-            if d not in seen:
-                seen.append(d)
-        for i, d in enumerate(seen):
-            match = "[green]yes" if d["paper"] else "[yellow]no (fallback or other backend)"
-            table.add_row(
-                info.id if i == 0 else "", d["evaluator"], escape(d["backend"]), escape(d["paper_backend"]), match
-            )
-    console.print(table)
+app.add_typer(judges_app, name="judges")
 
 
 @app.command("report")
@@ -540,6 +515,10 @@ def report_cmd(
         for tid, entry in r["tasks"].items():
             if entry.get("excluded"):
                 console.print(f"{escape(r['model'])} {tid}: {escape(entry['excluded'])}", highlight=False)
+            calib = (entry.get("provenance") or {}).get("calibration") or {}
+            if calib:
+                text = "; ".join(f"{role} {c}" for role, c in calib.items())
+                console.print(f"{escape(r['model'])} {tid} judge calibration: {escape(text)}", highlight=False)
     for r in runs:
         card = r["scorecard"]
         if card["overall"] is None:

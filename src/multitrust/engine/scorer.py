@@ -26,6 +26,7 @@ from multitrust.core.seeds import derive_seed
 from multitrust.core.types import Judgement, Sample, TaskScore, VariantResult, Verdict
 from multitrust.engine.progress import NullProgress, ProgressSink
 from multitrust.engine.store import RunStore, StoredSample
+from multitrust.models.base import ChatModel
 from multitrust.scoring.base import EvalContext
 from multitrust.scoring.metrics import compute_metric, subset_metrics
 from multitrust.tasks.registry import get_task
@@ -80,6 +81,72 @@ def score_inputs(
             "rows": rows,
         }
     )
+
+
+@dataclass
+class Judging:
+    """The judges of one scoring: the default judge, per-task and per-role judges (from a judge profile)."""
+
+    judge: ChatModel | None
+    task_judges: dict[str, ChatModel]
+    role_judges: dict[str, ChatModel | None]
+    refusal_list: str | None
+    #: one line per role whose profile judge is gone, saying what stands in
+    notes: list[str] = field(default_factory=list)
+    #: the resolved profile (None without one)
+    profile: Any = None
+
+    def context(self, fidelity: str) -> EvalContext:
+        return EvalContext(
+            fidelity=fidelity,  # type: ignore[arg-type]
+            refusal_list=self.refusal_list,
+            judge=self.judge,
+            task_judges=self.task_judges,
+            role_judges=self.role_judges,
+        )
+
+    def owned(self, given: ChatModel | None = None) -> list[ChatModel]:
+        """Every distinct judge adapter (to close), except ``given`` (the caller's)."""
+        found = [self.judge, *self.task_judges.values(), *self.role_judges.values()]
+        return list({id(j): j for j in found if j is not None and j is not given}.values())
+
+
+def load_judging(
+    judge: str | None,
+    task_judges: dict[str, str],
+    *,
+    profile: str | None,
+    refusal_list: str | None,
+    seed: int,
+    given: ChatModel | None = None,
+) -> Judging:
+    """Judges from ``--judge``/``--task-judge`` and a judge profile. Precedence for a sample: its task's
+    judge, then the profile's judge for the evaluator's role, then ``--judge`` (else the profile's default).
+    A profile also picks the refusal list (unless given) and the toxicity/action classifier backends."""
+    from multitrust.models.spec import load_model
+    from multitrust.scoring.profiles import apply_classifier_env, load_profile, resolve
+
+    cache: dict[str, ChatModel] = {}
+
+    def get(spec: str) -> ChatModel:
+        if spec not in cache:
+            cache[spec] = load_model(spec, seed=seed)
+        return cache[spec]
+
+    notes: list[str] = []
+    role_judges: dict[str, ChatModel | None] = {}
+    default_spec = judge
+    resolved = None
+    if profile:
+        resolved = resolve(load_profile(profile))
+        notes = list(resolved.notes)
+        role_judges = {role: get(spec) if spec else None for role, spec in resolved.role_specs.items()}
+        default_spec = judge or resolved.default
+        refusal_list = refusal_list if refusal_list is not None else resolved.refusal_list
+        apply_classifier_env(resolved)
+    default = given if given is not None else (get(default_spec) if default_spec else None)
+    per_task = {t: get(s) for t, s in task_judges.items()}
+    return Judging(default, per_task, role_judges, refusal_list, notes, resolved)
 
 
 @dataclass
@@ -144,7 +211,29 @@ def provenance(task: Task, ctx: EvalContext, verdicts: Iterable[Verdict]) -> dic
         "paper": all(e["paper"] for e in evaluators),
         "observed_backends": dict(sorted(seen.items())),
         "fidelity": ctx.fidelity,
+        "calibration": judge_calibration(task, ctx),
     }
+
+
+def judge_calibration(task: Task, ctx: EvalContext) -> dict[str, str]:
+    """For each judging role of the task: the stored calibration of the judge that scores it, or
+    "not calibrated" (see ``multitrust judges calibrate``)."""
+    from multitrust.scoring.calibration import judge_label, load_stored, lookup
+    from multitrust.scoring.compose import AllOf
+
+    def walk(ev: Any) -> list[Any]:
+        return [e for p in ev.parts.values() for e in walk(p)] if isinstance(ev, AllOf) else [ev]
+
+    stored = load_stored()
+    out: dict[str, str] = {}
+    for variant in task.variants:
+        for ev in walk(variant.evaluator):
+            role = ev.role
+            if role is None or role in out:
+                continue
+            label = judge_label(role, ctx, task.id)
+            out[role] = label if label == "not calibrated" else f"{label}: {lookup(role, label, ctx.fidelity, stored)}"
+    return out
 
 
 async def _judge(

@@ -228,7 +228,7 @@ def _run_view(i: int, run: Mapping[str, Any], label: str) -> dict[str, Any]:
     task_notes = [
         {"task": tid, "name": (t or {}).get("name", ""), "notes": notes}
         for tid, t in _ordered_tasks(run.get("tasks") or {})
-        if (notes := [str(n) for n in [*((t or {}).get("notes") or []), (t or {}).get("excluded")] if n])
+        if (notes := [str(n) for n in [*((t or {}).get("notes") or []), (t or {}).get("excluded"), *_calib(t)] if n])
     ]
     calls = run.get("calls") or {}
     return {
@@ -765,3 +765,12 @@ def write_html(
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render_html(report, samples, **kwargs), encoding="utf-8")
     return out
+
+
+def _calib(task: Any) -> list[str]:
+    """The calibration of each judging role's judge for a task (from its provenance)."""
+    prov = task.get("provenance") if isinstance(task, Mapping) else None
+    calib = prov.get("calibration") if isinstance(prov, Mapping) else None
+    if not isinstance(calib, Mapping):
+        return []
+    return [f"judge calibration, {role}: {text}" for role, text in calib.items()]

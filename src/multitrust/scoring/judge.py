@@ -112,7 +112,7 @@ class LLMJudge(Evaluator):
 
     def fingerprint(self, sample: Sample, ctx: EvalContext) -> dict[str, Any]:
         fp = super().fingerprint(sample, ctx)
-        judge = ctx.judge_for(sample.task)
+        judge = ctx.judge_for(sample.task, self.role)
         if judge is not None:
             fp["judge"] = judge.spec
         elif self.fallback is not None:
@@ -159,7 +159,7 @@ class LLMJudge(Evaluator):
         return self.read_reply(raw, sample, ctx.fidelity), raw
 
     async def evaluate(self, sample: Sample, response: str, ctx: EvalContext) -> Verdict:
-        judge = ctx.judge_for(sample.task)
+        judge = ctx.judge_for(sample.task, self.role)
         if judge is None:
             if self.fallback is None:
                 return Verdict(None, error=f"{self.id}: no judge configured (use --judge) and no offline fallback")
@@ -176,7 +176,7 @@ class LLMJudge(Evaluator):
         return Verdict(value, raw=raw, backend=backend, prompt_hash=sha256_hex(prompt))
 
     def describe(self, ctx: EvalContext, task: str) -> dict[str, Any]:
-        judge = ctx.judge_for(task)
+        judge = ctx.judge_for(task, self.role)
         if judge is not None:
             return {
                 "evaluator": self.id,

@@ -117,12 +117,12 @@ class HarmBenchEvaluator(Evaluator):
 
     def fingerprint(self, sample: Sample, ctx: EvalContext) -> dict[str, Any]:
         fp = super().fingerprint(sample, ctx)
-        judge = ctx.judge_for(sample.task)
+        judge = ctx.judge_for(sample.task, self.role)
         fp["judge"] = judge.spec if judge is not None else HEURISTIC
         return fp
 
     async def evaluate(self, sample: Sample, response: str, ctx: EvalContext) -> Verdict:
-        judge = ctx.judge_for(sample.task)
+        judge = ctx.judge_for(sample.task, self.role)
         if judge is None:
             return Verdict(offline_harmful(response), backend=HEURISTIC)
         if sample.target is None or not str(sample.target).strip():
@@ -146,7 +146,7 @@ class HarmBenchEvaluator(Evaluator):
         return Verdict(value, raw=reply.text, backend=f"judge:{judge.spec}", prompt_hash=prompt_hash)
 
     def describe(self, ctx: EvalContext, task: str) -> dict[str, Any]:
-        judge = ctx.judge_for(task)
+        judge = ctx.judge_for(task, self.role)
         if judge is None:
             return {"evaluator": self.id, "backend": HEURISTIC, "paper": False, "paper_backend": PAPER_CLASSIFIER}
         return {
