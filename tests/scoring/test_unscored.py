@@ -62,7 +62,7 @@ class _Fixed(Evaluator):
 
 
 def test_all_of_is_unscored_when_a_part_is() -> None:
-    sample = Sample("S.4/x/0", "S.4", "x", "0", ())
+    sample = Sample("S.4/x/0", "S.4", "x", ())
     ev = AllOf({"harm": _Fixed(Verdict(None, raw=BABBLE, unscored="unparsed reply")), "refusal": _Fixed(Verdict(1))})
     v = asyncio.run(ev.evaluate(sample, "r", EvalContext()))
     assert v.value is None and v.ok and not v.scored and v.unscored == "harm: unparsed reply"

@@ -1,0 +1,93 @@
+"""Judge profiles: packaged profiles load and say what is gone; bad files are one clear line; roles route
+judges with task judges first, then the profile's role, then the default."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from multitrust.core.errors import SpecError
+from multitrust.models.spec import load_model
+from multitrust.scoring.base import EvalContext
+from multitrust.scoring.profiles import classifier_env, load_profile, resolve
+from multitrust.scoring.roles import ROLES, role_of
+
+
+def test_every_role_is_named_and_every_judging_evaluator_has_one() -> None:
+    from multitrust.cli_judges import role_evaluators
+
+    used = role_evaluators()
+    assert {r.name for r in ROLES} == set(used)  # every role is used by some task, and vice versa
+    assert sorted({t for t, _ in used["consistency"]}) == ["T.1", "T.3", "T.4", "T.5", "T.7"]
+    assert sorted({t for t, _ in used["harm"]}) == ["S.4", "S.5", "S.6"]
+    assert role_of("rule.yes_no") is None  # reads the model's own answer, not a judge
+
+
+def test_paper_profile_marks_the_gone_judges() -> None:
+    r = resolve(load_profile("paper"))
+    gone = [n for n in r.notes if "gpt-4-1106-preview" in n]
+    assert len(gone) == 7 and all("shut down on 2026-10-23" in n and "stands in" in n for n in gone)
+    assert r.role_specs["consistency"] is None  # the offline fallback stands in
+    assert r.role_specs["harm"] == "hf:cais/HarmBench-Llama-2-13b-cls"
+    assert r.refusal_list == "paper" and r.toxicity == "perspective"
+
+
+def test_offline_and_open_profiles() -> None:
+    off = resolve(load_profile("offline"))
+    assert off.notes == [] and off.default is None and all(v is None for v in off.role_specs.values())
+    assert classifier_env(off) == {
+        "MULTITRUST_TOXICITY_BACKEND": "profanity-check",
+        "MULTITRUST_ACTION_CLASSIFIER": None,
+    }
+    op = resolve(load_profile("open"))
+    assert op.default and op.default.startswith("openai-compat:") and op.effective("stereotype") == op.default
+    assert op.effective("harm").endswith("@cais/HarmBench-Llama-2-13b-cls")
+
+
+def test_toxicity_backends_map_to_the_classifier_selection(tmp_path: Path) -> None:
+    p = tmp_path / "p.yaml"
+    p.write_text("name: t\nroles:\n  toxicity: {judge: 'moderation:omni-moderation-latest'}\n")
+    env = classifier_env(resolve(load_profile(p)))
+    assert (
+        env["MULTITRUST_TOXICITY_BACKEND"] == "api" and env["MULTITRUST_MODERATION_MODEL"] == "omni-moderation-latest"
+    )
+    p.write_text("name: t\nroles:\n  toxicity: {judge: 'detoxify:/models/tox.ckpt'}\n")
+    env = classifier_env(resolve(load_profile(p)))
+    assert (
+        env["MULTITRUST_TOXICITY_BACKEND"] == "detoxify" and env["MULTITRUST_DETOXIFY_CHECKPOINT"] == "/models/tox.ckpt"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("name: x\nroles:\n  vibes: {judge: offline}\n", "unknown role 'vibes'"),
+        ("name: x\nroles:\n  toxicity: {judge: 'hf:foo'}\n", "is not a toxicity backend"),
+        ("name: x\nroles:\n  consistency: {judge: 'gpt-4o'}\n", "role 'consistency'"),
+        ("name: x\nroles:\n  harm: {judge: 'openai:gone', available: false}\n", "needs a stand_in"),
+        ("name: x\nroles:\n  refusal: {judge: 'rule:loose'}\n", "not a refusal rule"),
+        ("name: x\nroles: [1, 2\n", "not valid YAML"),
+        ("name: x\nextra: 1\n", "extra"),
+    ],
+)
+def test_bad_profiles_are_one_line(tmp_path: Path, text: str, expected: str) -> None:
+    p = tmp_path / "bad.yaml"
+    p.write_text(text)
+    with pytest.raises(SpecError) as info:
+        load_profile(p)
+    assert expected in str(info.value) and "\n" not in str(info.value) and str(p) in str(info.value)
+
+
+def test_unknown_profile_name() -> None:
+    with pytest.raises(SpecError, match="unknown judge profile 'nope'"):
+        load_profile("nope")
+
+
+def test_judge_precedence_task_then_role_then_default() -> None:
+    default, role, task = load_model("scripted:yes"), load_model("scripted:no"), load_model("scripted:refuse")
+    ctx = EvalContext(judge=default, role_judges={"harm": role, "stereotype": None}, task_judges={"S.5": task})
+    assert ctx.judge_for("S.4", "harm") is role
+    assert ctx.judge_for("S.5", "harm") is task
+    assert ctx.judge_for("F.1", "stereotype") is None  # the profile asks for the offline fallback
+    assert ctx.judge_for("T.5", "consistency") is default
