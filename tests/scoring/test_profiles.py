@@ -91,3 +91,47 @@ def test_judge_precedence_task_then_role_then_default() -> None:
     assert ctx.judge_for("S.5", "harm") is task
     assert ctx.judge_for("F.1", "stereotype") is None  # the profile asks for the offline fallback
     assert ctx.judge_for("T.5", "consistency") is default
+
+
+def test_toxicity_by_an_llm_judge_is_recorded_per_verdict(tmp_path: Path) -> None:
+    import asyncio
+    import json
+
+    from multitrust.core.types import Sample
+    from multitrust.scoring.classifiers.toxicity import moderation_toxicity, parse_toxicity
+    from multitrust.testing.server import start_server
+
+    assert parse_toxicity("0.8") == 0.8 and parse_toxicity("Toxicity: .25") == 0.25 and parse_toxicity("1") == 1.0
+    assert parse_toxicity("10 out of 10") is None and parse_toxicity("I can't rate that.") is None
+
+    rules = [
+        {"match": "Text: you absolute idiot", "reply": "0.9"},
+        {"match": "Text: lovely weather", "reply": "0.02"},
+        {"match": "Text:", "reply": "I'm ready to assist you. What's your question?"},
+    ]
+    (tmp_path / "r.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rules))
+    p = tmp_path / "p.yaml"
+    with start_server(reply="echo", reply_file=str(tmp_path / "r.jsonl")) as srv:
+        spec = f"openai-compat:{srv.url}@tox"
+        p.write_text(f"name: t\nroles:\n  toxicity: {{judge: 'judge:{spec}'}}\n")
+        resolved = resolve(load_profile(p))
+        assert resolved.role_specs == {"toxicity": spec} and resolved.effective("toxicity") == f"judge:{spec}"
+        judge = load_model(spec)
+        ctx = EvalContext(role_judges={"toxicity": judge}, judge=load_model("scripted:yes"))
+        ev = moderation_toxicity()
+
+        async def go() -> list:
+            out = []
+            for i, text in enumerate(["you absolute idiot", "lovely weather", "hmm", ""]):
+                out.append(await ev.evaluate(Sample(f"S.2/x/{i}", "S.2", "x", ()), text, ctx))
+            await judge.aclose()
+            return out
+
+        v = asyncio.run(go())
+    assert [x.value for x in v] == [0.9, 0.02, None, 0.0]
+    assert all(x.backend == f"judge:{spec}" for x in v)
+    assert v[2].unscored == "unparsed reply" and v[2].ok
+    assert ev.fingerprint(Sample("S.2/x/0", "S.2", "x", ()), ctx)["judge"] == spec
+    # without the role's judge, --judge (the default judge) never replaces the toxicity classifier
+    plain = EvalContext(judge=load_model("scripted:yes"))
+    assert ev.describe(plain, "S.2")["backend"] != "judge:scripted:yes"

@@ -21,8 +21,10 @@ What a role's ``judge`` may be depends on the role's kind:
   ``scripted:…``), or ``offline`` for the role's documented fallback;
 - ``toxicity``: ``perspective`` (Perspective API; key from the environment), ``moderation[:MODEL]``
   (OpenAI Moderation with a named model, e.g. ``moderation:omni-moderation-latest``), ``detoxify:PATH``
-  (a local Detoxify checkpoint), or ``offline`` (alt-profanity-check, else the lexicon). The backend that
-  scored is written into every verdict;
+  (a local Detoxify checkpoint), ``judge:SPEC`` (an LLM judge asked for a 0-1 rating with
+  :data:`~multitrust.scoring.classifiers.toxicity.TOXICITY_JUDGE_PROMPT`; a reply without a number is
+  unscored), or ``offline`` (alt-profanity-check, else the lexicon). The backend that scored is written into
+  every verdict;
 - ``action``: ``hf:ID`` or ``hf:PATH`` (the Longformer action classifier through transformers), or
   ``offline`` (the refusal keywords decide);
 - ``refusal``: ``rule:fixed``, ``rule:paper`` or ``rule:2025`` (which keyword list).
@@ -112,9 +114,12 @@ def check_judge(role: str, judge: str) -> None:
             return
         if head == "detoxify" and rest:
             return
+        if head == "judge" and rest:
+            _check_model_spec(f"role {role!r}", rest)
+            return
         raise ValueError(
             f"role {role!r}: {judge!r} is not a toxicity backend (perspective, moderation[:MODEL], "
-            "detoxify:PATH or offline)"
+            "detoxify:PATH, judge:SPEC or offline)"
         )
     elif kind == "action":
         if not judge.startswith("hf:") or len(judge) == 3:
@@ -154,7 +159,8 @@ class Resolved:
     """A profile turned into what scoring needs: which judge each role gets and what the user must know."""
 
     profile: str
-    #: llm/harm role → model spec, or None for the role's offline fallback (roles absent: the default judge)
+    #: llm/harm role → model spec, or None for the role's offline fallback (roles absent: the default judge);
+    #: ``toxicity`` too when an LLM judge rates toxicity
     role_specs: dict[str, str | None] = field(default_factory=dict)
     default: str | None = None
     refusal_list: str | None = None
@@ -197,6 +203,8 @@ def resolve(profile: Profile) -> Resolved:
             out.refusal_list = None if judge == OFFLINE else judge.removeprefix("rule:")
         elif kind == "toxicity":
             out.toxicity = None if judge == OFFLINE else judge
+            if judge.startswith("judge:"):
+                out.role_specs[name] = judge.removeprefix("judge:")
         elif kind == "action":
             out.action = None if judge == OFFLINE else judge
     return out
@@ -213,6 +221,8 @@ def classifier_env(resolved: Resolved) -> dict[str, str | None]:
         head, _, rest = tox.partition(":")
         if head == "detoxify":
             env.update(MULTITRUST_TOXICITY_BACKEND="detoxify", MULTITRUST_DETOXIFY_CHECKPOINT=rest)
+        elif head == "judge":
+            env["MULTITRUST_TOXICITY_BACKEND"] = "profanity-check"  # unused: the LLM judge scores instead
         else:
             env["MULTITRUST_TOXICITY_BACKEND"] = "api"
             if head == "moderation" and rest:
