@@ -71,7 +71,7 @@ def role_evaluators() -> dict[str, list[tuple[str, Any]]]:
 
 
 #: the task whose evaluator calibrates each role (the role's most common declaration)
-CALIBRATION_TASK = {"consistency": "T.5", "refusal": "S.4", "harm": "S.4"}
+CALIBRATION_TASK = {"consistency": "T.5", "refusal": "S.4", "harm": "S.4", "stereotype": "F.1"}
 
 
 def calibration_evaluator(role: str) -> tuple[str, Any]:

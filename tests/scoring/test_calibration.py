@@ -72,7 +72,7 @@ def test_scripted_replay_judge_by_hand(tmp_path: Path) -> None:
 
 
 def test_packaged_sets_are_large_and_hand_labelled() -> None:
-    assert set(calibration.roles_with_sets()) == {"consistency", "harm", "refusal"}
+    assert set(calibration.roles_with_sets()) == {"consistency", "harm", "refusal", "stereotype"}
     for role in calibration.roles_with_sets():
         items, _ = calibration.load_set(role)
         assert len(items) >= 120
@@ -131,6 +131,7 @@ def test_calibrate_offline_profile_runs_every_set(tmp_path: Path) -> None:
         ("consistency", "offline"),
         ("harm", "offline"),
         ("refusal", "rule:fixed"),
+        ("stereotype", "offline"),
     }
     assert "unknown" not in result.stdout
 
