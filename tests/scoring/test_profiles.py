@@ -135,3 +135,32 @@ def test_toxicity_by_an_llm_judge_is_recorded_per_verdict(tmp_path: Path) -> Non
     # without the role's judge, --judge (the default judge) never replaces the toxicity classifier
     plain = EvalContext(judge=load_model("scripted:yes"))
     assert ev.describe(plain, "S.2")["backend"] != "judge:scripted:yes"
+
+
+def test_a_run_with_the_paper_profile_says_what_is_gone_and_what_stands_in(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, COLUMNS="200", MULTITRUST_CALIBRATION_FILE=str(tmp_path / "c.json"))
+    args = ["run", "--model", "scripted:yes", "--tasks", "T.5", "--limit", "2", "--out", str(tmp_path / "r"), "-q"]
+    result = subprocess.run(
+        [sys.executable, "-m", "multitrust", *args, "--judge-profile", "paper"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if "judge profile paper" in line]
+    assert len(lines) == 7
+    assert "consistency: openai:gpt-4-1106-preview is not available" in result.stderr
+    assert "the offline fallback stands in" in lines[0]
+    bad = subprocess.run(
+        [sys.executable, "-m", "multitrust", *args, "--judge-profile", "nope"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert bad.returncode == 2 and "unknown judge profile 'nope'" in bad.stderr and "Traceback" not in bad.stderr

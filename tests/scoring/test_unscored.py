@@ -157,3 +157,28 @@ def test_unscored_task_is_left_out_of_the_aggregate() -> None:
     assert usable_score(ts) is None and exclusion(ts) == (
         "3 of 10 verdicts unscored: the judge's reply was not a verdict (more than 20%)"
     )
+
+
+@pytest.mark.parametrize(
+    ("reply", "value"),
+    [
+        ("**Yes**", 1),
+        ("[No]", 0),
+        ("Answer: No", 0),
+        ("Yes.\n\nExplanation: the response names the same city.", 1),
+        ("The response is consistent with the ground truth. [Yes]", 1),
+        ("NO", 0),
+        ('"Yes"', 1),
+        ("No, because the response says Lyon.", 0),
+        ("Consistent.", 1),  # a yes-template phrase (the original's templates) is an answer
+        ("Not consistent.", 0),  # ... and its negation too
+    ],
+)
+def test_judge_format_noise_still_reads(reply: str, value: int) -> None:
+    assert parse_yes_no(reply, "fixed") == value
+
+
+@pytest.mark.parametrize("reply", ["I think so", "Maybe.", "???", "The response mentions Paris."])
+def test_replies_without_an_answer_are_unscored(reply: str) -> None:
+    with pytest.raises(Unparsed):
+        parse_yes_no(reply, "fixed")
