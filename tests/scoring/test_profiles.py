@@ -164,3 +164,24 @@ def test_a_run_with_the_paper_profile_says_what_is_gone_and_what_stands_in(tmp_p
         env=env,
     )
     assert bad.returncode == 2 and "unknown judge profile 'nope'" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_load_judging_applies_the_profile(monkeypatch: pytest.MonkeyPatch) -> None:
+    from multitrust.engine.scorer import load_judging
+
+    for key in ("MULTITRUST_TOXICITY_BACKEND", "MULTITRUST_ACTION_CLASSIFIER", "MULTITRUST_MODERATION_MODEL"):
+        monkeypatch.delenv(key, raising=False)
+    off = load_judging(None, {}, profile="offline", refusal_list=None, seed=0)
+    assert off.refusal_list is None and off.judge is None and set(off.role_judges.values()) == {None}
+    paper = load_judging(None, {}, profile="paper", refusal_list=None, seed=0)
+    assert paper.refusal_list == "paper" and len(paper.notes) == 7
+    assert paper.role_judges["harm"] is not None and paper.role_judges["harm"].spec.endswith(
+        "HarmBench-Llama-2-13b-cls"
+    )
+    explicit = load_judging("scripted:yes", {"F.1": "scripted:no"}, profile="paper", refusal_list="2025", seed=0)
+    assert explicit.refusal_list == "2025"  # an explicit --refusal-list wins
+    ctx = explicit.context("fixed")
+    assert ctx.judge_for("T.5", "consistency").spec == "scripted:yes"  # --judge replaces the offline stand-in
+    assert ctx.judge_for("S.4", "harm").spec.endswith("HarmBench-Llama-2-13b-cls")  # the profile's model stays
+    assert ctx.judge_for("F.1", "stereotype").spec == "scripted:no"  # --task-judge first
+    assert ctx.judge_for("X.1", None).spec == "scripted:yes"  # and everything without a role

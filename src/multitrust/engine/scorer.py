@@ -121,7 +121,8 @@ def load_judging(
     given: ChatModel | None = None,
 ) -> Judging:
     """Judges from ``--judge``/``--task-judge`` and a judge profile. Precedence for a sample: its task's
-    judge, then the profile's judge for the evaluator's role, then ``--judge`` (else the profile's default).
+    judge, then the profile's judge for the evaluator's role, then ``--judge`` (else the profile's default);
+    ``--judge`` also replaces the offline fallback of roles the profile leaves offline.
     A profile also picks the refusal list (unless given) and the toxicity/action classifier backends."""
     from multitrust.models.spec import load_model
     from multitrust.scoring.profiles import apply_classifier_env, load_profile, resolve
@@ -141,6 +142,8 @@ def load_judging(
         resolved = resolve(load_profile(profile))
         notes = list(resolved.notes)
         role_judges = {role: get(spec) if spec else None for role, spec in resolved.role_specs.items()}
+        if judge:  # --judge fills every role the profile leaves to its offline fallback (stand-ins included)
+            role_judges = {role: j for role, j in role_judges.items() if j is not None}
         default_spec = judge or resolved.default
         refusal_list = refusal_list if refusal_list is not None else resolved.refusal_list
         apply_classifier_env(resolved)

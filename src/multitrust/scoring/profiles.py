@@ -27,11 +27,13 @@ What a role's ``judge`` may be depends on the role's kind:
   every verdict;
 - ``action``: ``hf:ID`` or ``hf:PATH`` (the Longformer action classifier through transformers), or
   ``offline`` (the refusal keywords decide);
-- ``refusal``: ``rule:fixed``, ``rule:paper`` or ``rule:2025`` (which keyword list).
+- ``refusal``: ``rule:fixed``, ``rule:paper`` or ``rule:2025`` (which keyword list), or ``offline`` (the
+  fidelity mode's default list: the paper-era list in paper mode, the corrected one in fixed mode).
 
 Packaged profiles: ``paper`` (the original's judges, each marked available or not, with what stands in),
 ``offline`` (today's fallbacks, no network) and ``open`` (open models behind any OpenAI-compatible server).
-``--judge SPEC`` remains the one-line shortcut: it fills every ``llm``/``harm`` role the profile leaves open.
+``--judge SPEC`` remains the one-line shortcut: it fills every ``llm``/``harm`` role the profile does not give
+a model (roles it leaves open or offline, and offline stand-ins for judges that are gone).
 """
 
 from __future__ import annotations
