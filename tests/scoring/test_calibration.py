@@ -141,15 +141,13 @@ def test_calibrate_unknown_role_is_one_line(tmp_path: Path) -> None:
     assert result.returncode == 2 and "no calibration set for role 'nope'" in result.stderr
 
 
+@pytest.mark.usefixtures("profile_env")
 def test_run_report_shows_the_calibration_of_the_judge_that_scored(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from multitrust import api
     from multitrust.engine.config import RunConfig
-    from multitrust.scoring.profiles import classifier_env, load_profile, resolve
 
-    for key in classifier_env(resolve(load_profile("offline"))):
-        monkeypatch.delenv(key, raising=False)  # restored after the test (the profile sets them)
     store = tmp_path / "c.json"
     monkeypatch.setenv("MULTITRUST_CALIBRATION_FILE", str(store))
     cfg = RunConfig(

@@ -166,15 +166,17 @@ def test_a_run_with_the_paper_profile_says_what_is_gone_and_what_stands_in(tmp_p
     assert bad.returncode == 2 and "unknown judge profile 'nope'" in bad.stderr and "Traceback" not in bad.stderr
 
 
-def test_load_judging_applies_the_profile(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.usefixtures("profile_env")
+def test_load_judging_applies_the_profile() -> None:
+    import os
+
     from multitrust.engine.scorer import load_judging
 
-    for key in ("MULTITRUST_TOXICITY_BACKEND", "MULTITRUST_ACTION_CLASSIFIER", "MULTITRUST_MODERATION_MODEL"):
-        monkeypatch.delenv(key, raising=False)
     off = load_judging(None, {}, profile="offline", refusal_list=None, seed=0)
     assert off.refusal_list is None and off.judge is None and set(off.role_judges.values()) == {None}
     paper = load_judging(None, {}, profile="paper", refusal_list=None, seed=0)
     assert paper.refusal_list == "paper" and len(paper.notes) == 7
+    assert os.environ["MULTITRUST_ACTION_CLASSIFIER"] == "LibrAI/longformer-action-ro"  # undone after the test
     assert paper.role_judges["harm"] is not None and paper.role_judges["harm"].spec.endswith(
         "HarmBench-Llama-2-13b-cls"
     )
