@@ -29,13 +29,8 @@ from multitrust.data.tree import DataTree
 from multitrust.scoring import rules
 from multitrust.scoring.base import Fidelity
 from multitrust.scoring.evaluators import YesNo
-<<<<<<< HEAD
-from multitrust.scoring.judge import ANSWER_MATCH, Fallback, LLMJudge, answer_matches, parse_yes_no, render
-from multitrust.scoring.metrics import Pairs, accuracy, empty_values, rate
-=======
 from multitrust.scoring.judge import ANSWER_MATCH, Fallback, LLMJudge, Unparsed, answer_matches, parse_yes_no, render
-from multitrust.scoring.metrics import Pairs, accuracy, rate
->>>>>>> 9b814ad (Judge replies that are not verdicts are unscored in fixed mode: counted per task, shown in reports, >20% leaves the task out of aggregates)
+from multitrust.scoring.metrics import Pairs, accuracy, empty_values, rate
 from multitrust.tasks.spec import (
     OWN_IMAGE,
     TEXT,
