@@ -185,7 +185,12 @@ async def score_tasks(
         verdicts = await _judge(store, task, stored, gens, ctx, concurrency, progress, stats)
         inputs = score_inputs(task, stored, verdicts, ctx, seed=seed, bootstrap=bootstrap)
         if fingerprints.get(tid) == inputs and tid in previous:
-            stats.by_task[tid] = previous[tid]  # same verdicts, settings and code: the same score, not recomputed
+            kept = previous[tid]  # same verdicts, settings and code: the same score, not recomputed
+            calibration = judge_calibration(task, ctx)  # ... but judges may have been calibrated since
+            if kept.provenance.get("calibration") != calibration:
+                kept.provenance["calibration"] = calibration
+                store.put_score(kept)
+            stats.by_task[tid] = kept
             continue
         ts = _task_score(task, stored, verdicts, seed=seed, bootstrap=bootstrap, fidelity=ctx.fidelity)
         ts.provenance = provenance(task, ctx, verdicts.values())
