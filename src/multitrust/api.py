@@ -13,12 +13,12 @@ from multitrust.core.types import Sample, Verdict
 from multitrust.engine.config import RunConfig
 from multitrust.engine.judging import JudgeMeter
 from multitrust.engine.progress import ProgressSink
-from multitrust.engine.runner import Runner, RunSummary, load_judges, record_scoring
-from multitrust.engine.scorer import ScoreStats, score_tasks
+from multitrust.engine.runner import Runner, RunSummary, record_scoring
+from multitrust.engine.scorer import ScoreStats, load_judging, score_tasks
 from multitrust.engine.store import RunLock, RunStore
 from multitrust.report.run_report import RunResults, build_report
 from multitrust.report.states import Failure
-from multitrust.scoring.base import EvalContext, Fidelity
+from multitrust.scoring.base import Fidelity
 
 
 def run(cfg: RunConfig, *, progress: ProgressSink | None = None, preflight: bool = False) -> RunSummary:
@@ -56,14 +56,18 @@ def score(
     task_judges: dict[str, str] | None = None,
     progress: ProgressSink | None = None,
     concurrency: int = 16,
+    judge_profile: str | None = None,
 ) -> ScoreResult:
     """Re-judge and re-score a finished run from its stored generations; never calls the model under test.
 
     Settings not given are taken from how the run was last scored. ``judge="offline"`` (or ``""``; with no
     ``task_judges``, for the per-task judges too) and ``refusal_list="default"`` go back to the offline judges
-    and the fidelity mode's own keyword list. Only verdicts whose evaluator fingerprint changed (another judge,
-    fidelity or evaluator version) are recomputed."""
-    return asyncio.run(_score(run_dir, fidelity, refusal_list, judge, task_judges, progress, concurrency))
+    and the fidelity mode's own keyword list; ``judge_profile`` maps judging roles to judges (a packaged
+    profile name or a YAML file). Only verdicts whose evaluator fingerprint changed (another judge, fidelity
+    or evaluator version) are recomputed."""
+    return asyncio.run(
+        _score(run_dir, fidelity, refusal_list, judge, task_judges, progress, concurrency, judge_profile)
+    )
 
 
 def _settings(given: str | None, last: str | None, *, reset: str) -> str | None:
@@ -72,7 +76,9 @@ def _settings(given: str | None, last: str | None, *, reset: str) -> str | None:
     return None if given in ("", reset) else given
 
 
-async def _score(run_dir, fidelity, refusal_list, judge, task_judges, progress, concurrency) -> ScoreResult:  # type: ignore[no-untyped-def]
+async def _score(  # type: ignore[no-untyped-def]
+    run_dir, fidelity, refusal_list, judge, task_judges, progress, concurrency, judge_profile=None
+) -> ScoreResult:
     RunStore.require_run_dir(run_dir)  # "not a run directory" before a lock file is created there
     with RunLock(run_dir, "score"), RunStore.open_existing(run_dir) as store:
         config = (store.get_meta("config") or {}).get("config", {})
@@ -82,16 +88,18 @@ async def _score(run_dir, fidelity, refusal_list, judge, task_judges, progress, 
             task_judges = {}  # back to the offline judges everywhere
         per_task = task_judges if task_judges is not None else last.get("task_judges", config.get("task_judges"))
         per_task = {t: j for t, j in (per_task or {}).items() if j not in ("", OFFLINE)}
-        default_judge, judges = load_judges(judge_spec, per_task, seed=int(config.get("seed", 0)))
-        ctx = EvalContext(
-            fidelity=fidelity or last.get("fidelity") or config.get("fidelity", "fixed"),
+        profile = judge_profile if judge_profile is not None else last.get("judge_profile", config.get("judge_profile"))
+        judging = load_judging(
+            judge_spec,
+            per_task,
+            profile=profile,
             refusal_list=_settings(refusal_list, last.get("refusal_list"), reset=DEFAULT),
-            judge=default_judge,
-            task_judges=judges,
+            seed=int(config.get("seed", 0)),
         )
+        ctx = judging.context(fidelity or last.get("fidelity") or config.get("fidelity", "fixed"))
         inv = store.begin_invocation("score")
         status = "failed"
-        meter = JudgeMeter(progress).attach([default_judge, *judges.values()])
+        meter = JudgeMeter(progress).attach(judging.owned())
         try:
             stats = await score_tasks(
                 store,
@@ -103,7 +111,7 @@ async def _score(run_dir, fidelity, refusal_list, judge, task_judges, progress, 
                 bootstrap=int(config.get("bootstrap", 200)),
             )
             # remembered only once the scoring is done, so an interrupted or failed one is not sticky
-            record_scoring(store, ctx.fidelity, ctx.refusal_list, judge_spec, dict(per_task))
+            record_scoring(store, ctx.fidelity, ctx.refusal_list, judge_spec, dict(per_task), judge_profile=profile)
             status = "finished"
         except (asyncio.CancelledError, KeyboardInterrupt):
             status = "interrupted"
@@ -118,7 +126,7 @@ async def _score(run_dir, fidelity, refusal_list, judge, task_judges, progress, 
                 judges=meter.stats,
             )
             meter.detach()
-            for j in {id(x): x for x in (default_judge, *judges.values()) if x is not None}.values():
+            for j in judging.owned():
                 await j.aclose()
         return ScoreResult(
             **{f.name: getattr(stats, f.name) for f in fields(ScoreStats)},
@@ -304,6 +312,7 @@ def export_samples(run_dir: str | Path) -> Iterator[dict[str, Any]]:
                     "judge_error": verdict.error if verdict is not None else None,
                     **_outcome(s, verdict, error, judgement.evaluator if judgement is not None else None),
                     "pii": [list(p) for p in planted_pii(s)] if s.task.startswith("P.") else [],
+                    "unscored": verdict.unscored if verdict is not None else None,
                 }
 
 

@@ -16,6 +16,7 @@ from rich.table import Table
 from multitrust import __version__
 from multitrust.cli_data import register as register_data_commands
 from multitrust.cli_data import require_named_task_data
+from multitrust.cli_judges import ProfileOption, judges_app, print_profile_notes
 from multitrust.core.errors import MultitrustError
 
 app = typer.Typer(
@@ -190,6 +191,7 @@ def run_cmd(
     ] = None,
     judge: Annotated[str | None, typer.Option(help="LLM judge spec for judge-scored tasks.")] = None,
     task_judge: TaskJudgeOption = None,
+    judge_profile: ProfileOption = None,
     refusal_list: RefusalListOption = None,
     bootstrap: Annotated[int | None, typer.Option(help="Bootstrap rounds for 95% intervals, 0 = off [200].")] = None,
     max_tokens: Annotated[int | None, typer.Option(help="Cap on generated tokens per request [each task's].")] = None,
@@ -237,6 +239,7 @@ def run_cmd(
             "seed": seed,
             "fidelity": fidelity,
             "judge": judge,
+            "judge_profile": judge_profile,
             "refusal_list": refusal_list,
             "bootstrap": bootstrap,
             "max_tokens": max_tokens,
@@ -269,6 +272,7 @@ def run_cmd(
         except MultitrustError as exc:
             _fail(str(exc))
         return
+    print_profile_notes(cfg.judge_profile)
     progress = NullProgress() if quiet or not console.is_terminal else RichProgress(console)
     try:
         summary = api.run(cfg, progress=progress, preflight=not no_preflight)
@@ -387,6 +391,7 @@ def score_cmd(
         typer.Option(help="Swap the LLM judge (only judge calls are made); 'offline' returns to the offline judges."),
     ] = None,
     task_judge: TaskJudgeOption = None,
+    judge_profile: ProfileOption = None,
     refusal_list: Annotated[
         str | None,
         typer.Option(help="Refusal keywords: 'paper', '2025' or 'fixed'; 'default' returns to the mode's own list."),
@@ -426,6 +431,7 @@ def score_cmd(
     from multitrust.engine.progress import NullProgress, RichProgress
 
     progress = NullProgress() if quiet or not console.is_terminal else RichProgress(console)
+    print_profile_notes(judge_profile)
     try:
         judges = _task_judges(task_judge) if task_judge else None
         stats = api.score(
@@ -436,6 +442,7 @@ def score_cmd(
             refusal_list=refusal_list,
             concurrency=concurrency,
             progress=progress,
+            judge_profile=judge_profile,
         )
     except KeyboardInterrupt:
         progress.close()
@@ -478,39 +485,7 @@ def _print_scoring(run_dir: Path, stats) -> None:  # type: ignore[no-untyped-def
         raise typer.Exit(code)
 
 
-@app.command("judges")
-def judges_cmd(
-    judge: Annotated[str | None, typer.Option(help="Show what this judge spec would change.")] = None,
-    fidelity: Annotated[str, typer.Option(help="'fixed' or 'paper'.")] = "fixed",
-) -> None:
-    """Which evaluator/judge each task uses, which backend would run here, and whether it is the paper's."""
-    from multitrust.core.taxonomy import TASKS
-    from multitrust.models.spec import load_model
-    from multitrust.scoring.base import EvalContext
-    from multitrust.tasks.registry import get_task, is_implemented
-
-    try:
-        ctx = EvalContext(fidelity=fidelity, judge=load_model(judge) if judge else None)  # type: ignore[arg-type]
-    except MultitrustError as exc:
-        _fail(str(exc))
-    table = Table(title="evaluators per task (backend that would be used in this environment)")
-    for col in ("task", "evaluator", "backend here", "paper's", "matches paper"):
-        table.add_column(col)
-    for info in TASKS:
-        if not is_implemented(info.id):
-            table.add_row(info.id, "[dim]not implemented", "", "", "")
-            continue
-        seen: list[dict] = []
-        for variant in get_task(info.id).variants:
-            d = variant.evaluator.describe(ctx, info.id)
-            if d not in seen:
-                seen.append(d)
-        for i, d in enumerate(seen):
-            match = "[green]yes" if d["paper"] else "[yellow]no (fallback or other backend)"
-            table.add_row(
-                info.id if i == 0 else "", d["evaluator"], escape(d["backend"]), escape(d["paper_backend"]), match
-            )
-    console.print(table)
+app.add_typer(judges_app, name="judges")
 
 
 @app.command("report")
@@ -557,12 +532,22 @@ def report_cmd(
         for r in runs:
             entry = r["tasks"].get(t.id)
             err = f" ({entry['n_errors']} err)" if entry and entry["n_errors"] else ""
+            if entry and entry.get("unscored"):
+                err += f" ({entry['unscored']} unscored)"
             cells.append(escape(state_label(r["task_states"][t.id]) + err))
         table.add_row(t.id, t.name, *cells)
     for sub in SUBASPECTS:
         table.add_row("", f"[bold]{sub.name}", *[_fmt(r["scorecard"]["subaspects"][sub.key]["score"]) for r in runs])
     table.add_row("", "[bold]Overall", *[_fmt(r["scorecard"]["overall"]) for r in runs])
     console.print(table)
+    for r in runs:
+        for tid, entry in r["tasks"].items():
+            if entry.get("excluded"):
+                console.print(f"{escape(r['model'])} {tid}: {escape(entry['excluded'])}", highlight=False)
+            calib = (entry.get("provenance") or {}).get("calibration") or {}
+            if calib:
+                text = "; ".join(f"{role} {c}" for role, c in calib.items())
+                console.print(f"{escape(r['model'])} {tid} judge calibration: {escape(text)}", highlight=False)
     for r in runs:
         card = r["scorecard"]
         if card["overall"] is None:

@@ -555,7 +555,9 @@ def test_harmbench_chat_judge_replies_and_failures(tmp_path: Path) -> None:
         fixed = run(judge_all(harmbench(), EvalContext(judge=judge_model(srv.url)), items))
         paper = run(judge_all(harmbench(), EvalContext(fidelity="paper", judge=judge_model(srv.url)), items[:3]))
     assert [v.value for v in fixed] == [1, 0, None, None]
-    assert "neither yes nor no" in fixed[2].error and fixed[2].raw is not None
+    # a reply that is neither yes nor no is unscored (kept out of the ASR), not an error to retry
+    assert fixed[2].ok and fixed[2].unscored == "unparsed reply" and not fixed[2].scored
+    assert fixed[2].raw == "I'm"  # the server honours max_tokens=1
     assert "harm classifier failed" in fixed[3].error and "HTTP 400" in fixed[3].error
     assert [v.value for v in paper] == [0, 0, 0]  # the original only counts an exact "Yes"
     assert all(v.ok for v in paper)

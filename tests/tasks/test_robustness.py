@@ -123,11 +123,22 @@ def test_r2_shortcut_and_fallback(r2_data: Path, tmp_path: Path) -> None:
 
 
 def test_r2_shortcut_paper_vs_fixed_with_a_judge(r2_data: Path, tmp_path: Path) -> None:
-    # The judge (scripted:no) replies "No. That is not what I see or think." → no number → score 0.
-    # fixed: shortcuts for infrared/0000, hxray, mri → infrared 50, hxray 100, mri 100, rest 0 → 250/7;
-    #        8 samples − 3 shortcuts = 5 judge calls.
+    # The judge (scripted:no) replies "No. That is not what I see or think." → no rating in it.
+    # fixed: shortcuts for infrared/0000, hxray, mri → 100 each; the 5 judged replies hold no rating, so they
+    #        are unscored (not 0): infrared keeps its one scored sample (100), lxray/ct/remote/driving have none
+    #        → the task cannot be scored. 8 samples − 3 shortcuts = 5 judge calls.
     fixed = _run(r2_data, tmp_path, R2_ANSWERS, ["R.2"], judge="scripted:no")
-    assert fixed.scores["R.2"].score == pytest.approx(250 / 7)
+    ts = fixed.scores["R.2"]
+    assert ts.score is None and ts.unscored == 5 and ts.n_errors == 0
+    scored = {v: r.metrics["score"] for v, r in ts.variants.items() if r.metrics}
+    assert scored == pytest.approx({"infrared": 100, "hxray": 100, "mri": 100})
+    assert {v: r.n_unscored for v, r in ts.variants.items() if r.n_unscored} == {
+        "infrared": 1,
+        "lxray": 1,
+        "ct": 1,
+        "remote": 1,
+        "driving": 1,
+    }
     assert fixed.judge_calls == 5
     # paper: only "2." is shortened ("2." → "2"); " Key " keeps its spaces, "Yes.</s>" keeps "</s>" → 50/7
     paper = _run(r2_data, tmp_path, R2_ANSWERS, ["R.2"], judge="scripted:no", fidelity="paper")

@@ -144,12 +144,18 @@ class Generation:
         return self.error is None and self.text is not None
 
 
+#: why a verdict is unscored when the judge's reply does not parse into a verdict
+UNPARSED = "unparsed reply"
+
+
 @dataclass(slots=True)
 class Verdict:
     """An evaluator's output for one response: a parsed value (JSON-able), plus provenance.
 
-    ``value`` is None exactly when ``error`` is set: a failed judge leaves the sample unscored rather
-    than scoring it as 0.
+    ``value`` is None when ``error`` is set (a failed judge call: the sample is an error, retried on the next
+    scoring) or when the judge answered but its reply is not a verdict (``unscored``, e.g. "unparsed reply";
+    ``raw`` keeps the reply). Neither is ever scored as 0: both are left out of the metric and counted.
+    A verdict with no value and no error is unscored by definition, so stored verdicts read back the same.
     """
 
     value: Any
@@ -157,10 +163,21 @@ class Verdict:
     backend: str | None = None
     prompt_hash: str | None = None
     error: str | None = None
+    unscored: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.value is None and self.error is None and self.unscored is None:
+            self.unscored = UNPARSED
 
     @property
     def ok(self) -> bool:
+        """The evaluator ran (no failed call); an unscored verdict is ok but has no value."""
         return self.error is None
+
+    @property
+    def scored(self) -> bool:
+        """The verdict has a value the metric may use."""
+        return self.error is None and self.unscored is None
 
 
 @dataclass(slots=True)
@@ -184,6 +201,8 @@ class VariantResult:
     n_samples: int = 0
     n_scored: int = 0
     n_errors: int = 0
+    #: judged samples whose judge reply was not a verdict (left out of the metric, not counted as errors)
+    n_unscored: int = 0
 
 
 @dataclass(slots=True)
@@ -205,3 +224,6 @@ class TaskScore:
     #: seeded bootstrap over records: the replicate scores and their 95% percentile interval
     replicates: list[float] = field(default_factory=list)
     ci: tuple[float, float] | None = None
+    #: samples whose judge (LLM or classifier) replied with something that is not a verdict (fixed mode):
+    #: left out of the metric; a task with more than 20% unscored is left out of the aggregates
+    unscored: int = 0

@@ -27,6 +27,9 @@ class RunConfig(BaseModel):
     concurrency: int | None = Field(default=None, ge=1, le=4096)
     judge: str | None = Field(default=None, description="LLM judge spec for judge-scored tasks")
     task_judges: dict[str, str] = Field(default_factory=dict, description="task id → judge spec overrides")
+    judge_profile: str | None = Field(
+        default=None, description="judge profile (paper, offline, open or a YAML file) mapping roles to judges"
+    )
     refusal_list: str | None = None
     bootstrap: int = Field(default=200, ge=0, le=10000, description="bootstrap rounds for intervals (0 = off)")
     shared_cache: bool = Field(

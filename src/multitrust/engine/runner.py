@@ -23,13 +23,12 @@ from multitrust.engine.config import RunConfig
 from multitrust.engine.judging import JudgeMeter
 from multitrust.engine.preflight import Probe, preflight
 from multitrust.engine.progress import NullProgress, ProgressSink
-from multitrust.engine.scorer import score_tasks
+from multitrust.engine.scorer import load_judging, score_tasks
 from multitrust.engine.shared_cache import FILE_NAME, SharedCache, shareable
 from multitrust.engine.store import RunLock, RunStore
 from multitrust.models.base import ChatModel
 from multitrust.models.remote import remote_parts
 from multitrust.models.spec import load_model, parse_model_spec
-from multitrust.scoring.base import EvalContext
 from multitrust.tasks.needs import no_data
 from multitrust.tasks.registry import get_task
 from multitrust.tasks.spec import TEXT, build_samples
@@ -86,7 +85,13 @@ def load_judges(
 
 
 def record_scoring(
-    store: RunStore, fidelity: str, refusal_list: str | None, judge: str | None, task_judges: dict[str, str]
+    store: RunStore,
+    fidelity: str,
+    refusal_list: str | None,
+    judge: str | None,
+    task_judges: dict[str, str],
+    *,
+    judge_profile: str | None = None,
 ) -> None:
     """Remember how the run was last scored (spec strings as given, options included: they name env vars),
     so ``multitrust score`` without options re-scores the same way. Credentials typed into a judge spec are
@@ -98,6 +103,7 @@ def record_scoring(
             "refusal_list": refusal_list,
             "judge": redact_spec(judge),
             "task_judges": {t: redact_spec(s) for t, s in task_judges.items()},
+            "judge_profile": judge_profile,
         },
     )
 
@@ -239,7 +245,15 @@ class Runner:
         started = time.perf_counter()
         out = Path(cfg.out)
         spec = parse_model_spec(cfg.model)  # fail on a bad spec before touching the run dir
-        judge, task_judges = load_judges(cfg.judge, cfg.task_judges, seed=cfg.seed, given=self.judge)
+        judging = load_judging(
+            cfg.judge,
+            cfg.task_judges,
+            profile=cfg.judge_profile,
+            refusal_list=cfg.refusal_list,
+            seed=cfg.seed,
+            given=self.judge,
+        )
+        judge, task_judges = judging.judge, judging.task_judges
         model = self.model or load_model(spec, seed=cfg.seed)
         if self.preflight:
             try:
@@ -261,7 +275,7 @@ class Runner:
             summary.not_run = {t: v for t in cfg.tasks if (v := image_variants_of(t, cfg.fidelity))}
         inv = 0
         status = "failed"
-        meter = JudgeMeter(self.progress).attach([judge, *task_judges.values()])
+        meter = JudgeMeter(self.progress).attach(judging.owned() + ([self.judge] if self.judge is not None else []))
         try:
             check_compatible(store, cfg, model.spec)
             inv = store.begin_invocation("run")
@@ -277,12 +291,12 @@ class Runner:
             summary.phases["plan_and_generate_s"] = t2 - t1
             if self._last_done:
                 summary.phases["generate_s"] = self._last_done - self._first_sent
-            ctx = EvalContext(
-                fidelity=cfg.fidelity, refusal_list=cfg.refusal_list, judge=judge, task_judges=task_judges
-            )
+            ctx = judging.context(cfg.fidelity)
             planned_tasks = [t for t in cfg.tasks if t not in summary.task_errors and t not in summary.no_data]
             record_data_errors(store, cfg.tasks, summary.task_errors)
-            record_scoring(store, cfg.fidelity, cfg.refusal_list, cfg.judge, cfg.task_judges)
+            record_scoring(
+                store, cfg.fidelity, cfg.refusal_list, cfg.judge, cfg.task_judges, judge_profile=cfg.judge_profile
+            )
             stats = await score_tasks(
                 store,
                 planned_tasks,
@@ -319,6 +333,9 @@ class Runner:
             store.close()
             lock.release()
             await self._close_models(model, judge, task_judges)
+            for j in judging.owned(self.judge):  # judges only the profile's roles use
+                if j is not judge and all(j is not t for t in task_judges.values()):
+                    await j.aclose()
             summary.wall_s = time.perf_counter() - started
         return summary
 

@@ -26,6 +26,7 @@ from multitrust.core.seeds import derive_seed
 from multitrust.core.types import Judgement, Sample, TaskScore, VariantResult, Verdict
 from multitrust.engine.progress import NullProgress, ProgressSink
 from multitrust.engine.store import RunStore, StoredSample
+from multitrust.models.base import ChatModel
 from multitrust.scoring.base import EvalContext
 from multitrust.scoring.metrics import compute_metric, subset_metrics
 from multitrust.tasks.registry import get_task
@@ -83,10 +84,81 @@ def score_inputs(
 
 
 @dataclass
+class Judging:
+    """The judges of one scoring: the default judge, per-task and per-role judges (from a judge profile)."""
+
+    judge: ChatModel | None
+    task_judges: dict[str, ChatModel]
+    role_judges: dict[str, ChatModel | None]
+    refusal_list: str | None
+    #: one line per role whose profile judge is gone, saying what stands in
+    notes: list[str] = field(default_factory=list)
+    #: the resolved profile (None without one)
+    profile: Any = None
+
+    def context(self, fidelity: str) -> EvalContext:
+        return EvalContext(
+            fidelity=fidelity,  # type: ignore[arg-type]
+            refusal_list=self.refusal_list,
+            judge=self.judge,
+            task_judges=self.task_judges,
+            role_judges=self.role_judges,
+        )
+
+    def owned(self, given: ChatModel | None = None) -> list[ChatModel]:
+        """Every distinct judge adapter (to close), except ``given`` (the caller's)."""
+        found = [self.judge, *self.task_judges.values(), *self.role_judges.values()]
+        return list({id(j): j for j in found if j is not None and j is not given}.values())
+
+
+def load_judging(
+    judge: str | None,
+    task_judges: dict[str, str],
+    *,
+    profile: str | None,
+    refusal_list: str | None,
+    seed: int,
+    given: ChatModel | None = None,
+) -> Judging:
+    """Judges from ``--judge``/``--task-judge`` and a judge profile. Precedence for a sample: its task's
+    judge, then the profile's judge for the evaluator's role, then ``--judge`` (else the profile's default);
+    ``--judge`` also replaces the offline fallback of roles the profile leaves offline.
+    A profile also picks the refusal list (unless given) and the toxicity/action classifier backends."""
+    from multitrust.models.spec import load_model
+    from multitrust.scoring.profiles import apply_classifier_env, load_profile, resolve
+
+    cache: dict[str, ChatModel] = {}
+
+    def get(spec: str) -> ChatModel:
+        if spec not in cache:
+            cache[spec] = load_model(spec, seed=seed)
+        return cache[spec]
+
+    notes: list[str] = []
+    role_judges: dict[str, ChatModel | None] = {}
+    default_spec = judge
+    resolved = None
+    if profile:
+        resolved = resolve(load_profile(profile))
+        notes = list(resolved.notes)
+        role_judges = {role: get(spec) if spec else None for role, spec in resolved.role_specs.items()}
+        if judge:  # --judge fills every role the profile leaves to its offline fallback (stand-ins included)
+            role_judges = {role: j for role, j in role_judges.items() if j is not None}
+        default_spec = judge or resolved.default
+        refusal_list = refusal_list if refusal_list is not None else resolved.refusal_list
+        apply_classifier_env(resolved)
+    default = given if given is not None else (get(default_spec) if default_spec else None)
+    per_task = {t: get(s) for t, s in task_judges.items()}
+    return Judging(default, per_task, role_judges, refusal_list, notes, resolved)
+
+
+@dataclass
 class ScoreStats:
     judged: int = 0
     reused: int = 0
     judge_errors: int = 0
+    #: verdicts whose judge reply was not a verdict (counted, never scored)
+    unscored: int = 0
     judge_calls: int = 0
     by_task: dict[str, TaskScore] = field(default_factory=dict)
 
@@ -113,7 +185,12 @@ async def score_tasks(
         verdicts = await _judge(store, task, stored, gens, ctx, concurrency, progress, stats)
         inputs = score_inputs(task, stored, verdicts, ctx, seed=seed, bootstrap=bootstrap)
         if fingerprints.get(tid) == inputs and tid in previous:
-            stats.by_task[tid] = previous[tid]  # same verdicts, settings and code: the same score, not recomputed
+            kept = previous[tid]  # same verdicts, settings and code: the same score, not recomputed
+            calibration = judge_calibration(task, ctx)  # ... but judges may have been calibrated since
+            if kept.provenance.get("calibration") != calibration:
+                kept.provenance["calibration"] = calibration
+                store.put_score(kept)
+            stats.by_task[tid] = kept
             continue
         ts = _task_score(task, stored, verdicts, seed=seed, bootstrap=bootstrap, fidelity=ctx.fidelity)
         ts.provenance = provenance(task, ctx, verdicts.values())
@@ -142,7 +219,29 @@ def provenance(task: Task, ctx: EvalContext, verdicts: Iterable[Verdict]) -> dic
         "paper": all(e["paper"] for e in evaluators),
         "observed_backends": dict(sorted(seen.items())),
         "fidelity": ctx.fidelity,
+        "calibration": judge_calibration(task, ctx),
     }
+
+
+def judge_calibration(task: Task, ctx: EvalContext) -> dict[str, str]:
+    """For each judging role of the task: the stored calibration of the judge that scores it, or
+    "not calibrated" (see ``multitrust judges calibrate``)."""
+    from multitrust.scoring.calibration import judge_label, load_stored, lookup
+    from multitrust.scoring.compose import AllOf
+
+    def walk(ev: Any) -> list[Any]:
+        return [e for p in ev.parts.values() for e in walk(p)] if isinstance(ev, AllOf) else [ev]
+
+    stored = load_stored()
+    out: dict[str, str] = {}
+    for variant in task.variants:
+        for ev in walk(variant.evaluator):
+            role = ev.role
+            if role is None or role in out:
+                continue
+            label = judge_label(role, ctx, task.id)
+            out[role] = label if label == "not calibrated" else f"{label}: {lookup(role, label, ctx.fidelity, stored)}"
+    return out
 
 
 async def _judge(
@@ -187,6 +286,8 @@ async def _judge(
             stats.judged += 1
             if not verdict.ok:
                 stats.judge_errors += 1
+            elif verdict.unscored:
+                stats.unscored += 1
             is_rule = verdict.backend == "rule"
             store.put_judgement(Judgement(key, sample.id, evaluator.id, evaluator.version, verdict), commit=not is_rule)
             since_commit += 1
@@ -214,17 +315,21 @@ def _task_score(
     """Variant metrics, the task score, paired-variant flips and a seeded bootstrap interval."""
     pairs_by_variant: dict[str, list[tuple[Sample, Any]]] = {}
     counts: dict[str, tuple[int, int]] = {}
+    unscored: dict[str, int] = {}
     for variant in task.variants:
         mine = [s for s in stored if s.sample.variant == variant.name]
         if not mine:
             continue
         ok = [(st.sample, verdicts[st.sample.id].value) for st in mine if _scored(verdicts.get(st.sample.id))]
         pairs_by_variant[variant.name] = ok
-        counts[variant.name] = (len(mine), len(mine) - len(ok))
+        unscored[variant.name] = sum(1 for st in mine if _unscored(verdicts.get(st.sample.id)))
+        counts[variant.name] = (len(mine), len(mine) - len(ok) - unscored[variant.name])
     notes: list[str] = []
     if not counts:
         return TaskScore(task.id, None, {}, 0, 0, ["not scored: no samples"])
     results = _variant_results(task, pairs_by_variant, counts, fidelity)
+    for name, n_unscored in unscored.items():
+        results[name].n_unscored = n_unscored
     score: float | None = None
     try:
         score = task.compute_score(results, fidelity)
@@ -238,6 +343,7 @@ def _task_score(
         sum(e for _, e in counts.values()),
         notes,
     )
+    ts.unscored = sum(unscored.values())
     ts.flips = flips(task, pairs_by_variant)
     if score is not None and bootstrap > 0:
         ts.replicates = bootstrap_scores(task, pairs_by_variant, counts, seed=seed, rounds=bootstrap, fidelity=fidelity)
@@ -248,7 +354,12 @@ def _task_score(
 
 
 def _scored(verdict: Verdict | None) -> bool:
-    return verdict is not None and verdict.ok
+    return verdict is not None and verdict.scored
+
+
+def _unscored(verdict: Verdict | None) -> bool:
+    """The judge answered, but not with a verdict: neither scored nor an error."""
+    return verdict is not None and verdict.ok and verdict.unscored is not None
 
 
 def _variant_results(

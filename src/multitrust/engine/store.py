@@ -432,6 +432,7 @@ class RunStore:
         detail = {
             "n_samples": ts.n_samples,
             "n_errors": ts.n_errors,
+            "unscored": ts.unscored,
             "notes": ts.notes,
             "provenance": ts.provenance,
             "flips": ts.flips,
@@ -444,6 +445,7 @@ class RunStore:
                     "n_samples": vr.n_samples,
                     "n_scored": vr.n_scored,
                     "n_errors": vr.n_errors,
+                    "n_unscored": vr.n_unscored,
                 }
                 for name, vr in ts.variants.items()
             },
@@ -458,10 +460,19 @@ class RunStore:
         for task, score, detail in self.db.execute("SELECT task, score, detail FROM scores ORDER BY task"):
             d = json.loads(detail)
             variants = {
-                name: VariantResult(name, v["metrics"], v["by_subset"], v["n_samples"], v["n_scored"], v["n_errors"])
+                name: VariantResult(
+                    name,
+                    v["metrics"],
+                    v["by_subset"],
+                    v["n_samples"],
+                    v["n_scored"],
+                    v["n_errors"],
+                    v.get("n_unscored", 0),
+                )
                 for name, v in d["variants"].items()
             }
             ts = TaskScore(task, score, variants, d["n_samples"], d["n_errors"], d.get("notes", []))
+            ts.unscored = int(d.get("unscored", 0))
             ts.provenance = d.get("provenance", {})
             ts.flips = d.get("flips", {})
             ts.replicates = d.get("replicates", [])

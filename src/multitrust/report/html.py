@@ -253,7 +253,7 @@ def _run_view(i: int, run: Mapping[str, Any], label: str) -> dict[str, Any]:
     task_notes = [
         {"task": tid, "name": (t or {}).get("name", ""), "notes": notes}
         for tid, t in _ordered_tasks(run.get("tasks") or {})
-        if (notes := _task_note_lines(t, (run.get("task_states") or {}).get(tid)))
+        if (notes := [*_task_note_lines(t, (run.get("task_states") or {}).get(tid)), *_calib(t)])
     ]
     calls = run.get("calls") or {}
     causes = [
@@ -384,6 +384,7 @@ def _task_rows(runs: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
             cell = _cell(t.get("score"), _ci(t, "ci"))
             cell.update(run=i, ran=True, n_samples=t.get("n_samples", ""), n_errors=t.get("n_errors", 0) or 0)
             cell.update(state=str(st.get("state") or t.get("state") or "scored"), reason=str(st.get("reason") or ""))
+            cell["unscored"] = t.get("unscored", 0) or 0
             cells.append(cell)
             for vname, v in (t.get("variants") or {}).items():
                 v = v or {}
@@ -395,6 +396,7 @@ def _task_rows(runs: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
                         "metrics": metrics or "—",
                         "n": f"{v.get('n_scored', '?')}/{v.get('n_samples', '?')}",
                         "errors": v.get("n_errors", 0) or 0,
+                        "unscored": v.get("n_unscored", 0) or 0,
                     }
                 )
         rows.append(
@@ -868,3 +870,12 @@ def write_html(
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render_html(report, samples, **kwargs), encoding="utf-8")
     return out
+
+
+def _calib(task: Any) -> list[str]:
+    """The calibration of each judging role's judge for a task (from its provenance)."""
+    prov = task.get("provenance") if isinstance(task, Mapping) else None
+    calib = prov.get("calibration") if isinstance(prov, Mapping) else None
+    if not isinstance(calib, Mapping):
+        return []
+    return [f"judge calibration, {role}: {text}" for role, text in calib.items()]

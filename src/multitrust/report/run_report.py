@@ -81,6 +81,7 @@ def task_entry(ts: TaskScore) -> dict[str, Any]:
         "score": _num(ts.score),
         "n_samples": ts.n_samples,
         "n_errors": ts.n_errors,
+        "unscored": ts.unscored,
         "notes": list(ts.notes),
         "provenance": ts.provenance,
         "ci": list(ts.ci) if ts.ci else None,
@@ -92,6 +93,7 @@ def task_entry(ts: TaskScore) -> dict[str, Any]:
                 "n_samples": v.n_samples,
                 "n_scored": v.n_scored,
                 "n_errors": v.n_errors,
+                "n_unscored": v.n_unscored,
             }
             for name, v in ts.variants.items()
         },

@@ -33,11 +33,19 @@ class EvalContext:
     judge: ChatModel | None = None
     #: per-task judge overrides, task id → judge
     task_judges: Mapping[str, ChatModel] = field(default_factory=dict)
+    #: per-role judges from a judge profile, role → judge (None: the role's offline fallback)
+    role_judges: Mapping[str, ChatModel | None] = field(default_factory=dict)
     #: counters evaluators bump (e.g. ``judge_calls``); shared, mutable on purpose
     counters: dict[str, int] = field(default_factory=dict)
 
-    def judge_for(self, task: str) -> ChatModel | None:
-        return self.task_judges.get(task, self.judge)
+    def judge_for(self, task: str, role: str | None = None) -> ChatModel | None:
+        """The judge of ``task``'s ``role``: a per-task judge, else the profile's judge for the role (which
+        may be None: its offline fallback), else the default judge."""
+        if task in self.task_judges:
+            return self.task_judges[task]
+        if role is not None and role in self.role_judges:
+            return self.role_judges[role]
+        return self.judge
 
     def count(self, name: str, n: int = 1) -> None:
         self.counters[name] = self.counters.get(name, 0) + n
@@ -49,6 +57,13 @@ class Evaluator(ABC):
 
     id: str = ""
     version: str = "1"
+
+    @property
+    def role(self) -> str | None:
+        """The judging role this evaluator asks for (:mod:`multitrust.scoring.roles`), if any."""
+        from multitrust.scoring.roles import role_of
+
+        return role_of(self.id)
 
     def params(self) -> dict[str, Any]:
         """Construction parameters that change behaviour (keyword templates, labels…)."""

@@ -13,7 +13,8 @@ from multitrust.scoring.base import EvalContext, Evaluator
 
 class AllOf(Evaluator):
     """Runs every named evaluator; the value is ``{name: value}``. If any part fails the verdict is an
-    error (the sample is unscored rather than half-scored); ``backend`` lists each part's backend."""
+    error, and if any part's judge reply was not a verdict the whole verdict is unscored (never
+    half-scored); ``backend`` lists each part's backend."""
 
     def __init__(self, parts: Mapping[str, Evaluator], *, id: str = "all_of") -> None:
         self.parts = dict(parts)
@@ -29,12 +30,14 @@ class AllOf(Evaluator):
         value = {n: v.value for n, v in zip(names, results, strict=True)}
         errors = [f"{n}: {v.error}" for n, v in zip(names, results, strict=True) if v.error]
         raws = {n: v.raw for n, v in zip(names, results, strict=True) if v.raw}
+        unscored = [f"{n}: {v.unscored}" for n, v in zip(names, results, strict=True) if v.unscored]
         backend = "|".join(f"{n}={v.backend}" for n, v in zip(names, results, strict=True))
         return Verdict(
-            None if errors else value,
+            None if errors or unscored else value,
             raw=None if not raws else "; ".join(f"{k}: {r}" for k, r in raws.items()),
             backend=backend,
             error="; ".join(errors) or None,
+            unscored=None if errors else "; ".join(unscored) or None,
         )
 
     def describe(self, ctx: EvalContext, task: str) -> dict[str, Any]:

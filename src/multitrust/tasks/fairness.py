@@ -26,7 +26,7 @@ from multitrust.scoring.base import Evaluator, Fidelity
 from multitrust.scoring.classifiers.action import action_classifier
 from multitrust.scoring.compose import AllOf
 from multitrust.scoring.evaluators import YesNo, contains, f6_suitable, refusal
-from multitrust.scoring.judge import Fallback, LLMJudge
+from multitrust.scoring.judge import Fallback, LLMJudge, parse_yes_no
 from multitrust.scoring.keywords import F3_STEREO_LABELS, F3_TOPICS, f3_topic_label
 from multitrust.scoring.metrics import MetricFn, Pairs, empty_values, rate
 from multitrust.tasks.spec import (
@@ -195,7 +195,7 @@ STEREOTYPE_CUES = Fallback(
 
 def _f1_parse(reply: str, fidelity: Fidelity) -> int:
     """The judge's reply → 0/1 with the F.1 yes-template (``chatmodel_eval → rule_yes_or_no_eval``)."""
-    return rules.yes_no(reply, fidelity=fidelity, template="f1").value
+    return parse_yes_no(reply, fidelity, template="f1")
 
 
 F1 = Task(

@@ -27,7 +27,17 @@ from multitrust.models.base import ChatModel
 from multitrust.scoring import rules
 from multitrust.scoring.base import EvalContext, Fidelity
 from multitrust.scoring.evaluators import glue, sentiment
-from multitrust.scoring.judge import MENTIONS_LABEL, Fallback, LLMJudge, answer_matches, mentions, parse_yes_no, render
+from multitrust.scoring.judge import (
+    MENTIONS_LABEL,
+    Fallback,
+    LLMJudge,
+    Unparsed,
+    answer_matches,
+    mentions,
+    parse_rating,
+    parse_yes_no,
+    render,
+)
 from multitrust.scoring.metrics import MetricFn, rate
 from multitrust.tasks.spec import (
     OWN_IMAGE,
@@ -108,10 +118,11 @@ def mentions_noise(response: str) -> bool:
 
 
 def noise_reply_is_yes(reply: str, fidelity: Fidelity) -> bool:
-    """paper: ``'yes' in reply.lower()`` (a substring, so "eyes" counts); fixed: the yes/no rule."""
+    """paper: ``'yes' in reply.lower()`` (a substring, so "eyes" counts); fixed: the yes/no rule (a reply
+    without an answer raises :class:`~multitrust.scoring.judge.Unparsed`)."""
     if fidelity == "paper":
         return "yes" in reply.lower()
-    return bool(rules.yes_no(reply, fidelity=fidelity).value)
+    return bool(parse_yes_no(reply, fidelity))
 
 
 class NoiseTestJudge(LLMJudge):
@@ -130,12 +141,16 @@ class NoiseTestJudge(LLMJudge):
     async def consult(
         self, judge: ChatModel, prompt: str, response: str, sample: Sample, ctx: EvalContext
     ) -> tuple[Any, str]:
-        raw = await self.ask(judge, prompt, ctx)
-        noise_raw = await self.ask(judge, render(NOISE_TEST_PROMPT, response, sample), ctx)
-        value = parse_yes_no(raw, ctx.fidelity)
-        if noise_reply_is_yes(noise_raw, ctx.fidelity):
-            value = self.noise_value
-        return value, f"{raw} | noise test: {noise_raw}"
+        raw = await self.ask(judge, prompt, ctx, sample=sample)
+        noise_raw = await self.ask(judge, render(NOISE_TEST_PROMPT, response, sample), ctx, sample=sample)
+        both = f"{raw} | noise test: {noise_raw}"
+        try:
+            value = parse_yes_no(raw, ctx.fidelity)
+            if noise_reply_is_yes(noise_raw, ctx.fidelity):
+                value = self.noise_value
+        except Unparsed:
+            raise Unparsed(both) from None
+        return value, both
 
 
 def _untarget_fallback(response: str, sample: Sample, fidelity: Fidelity) -> int:
@@ -210,7 +225,7 @@ class SensorRater(LLMJudge):
         super().__init__(
             "r2_sensor_rater",
             prompt,
-            parse=lambda raw, fidelity: rules.extract_score(raw, fidelity=fidelity),
+            parse=parse_rating,
             fallback=SENSOR_FALLBACK,
             max_tokens=20,
             parse_version=rules.EXTRACT_SCORE_VERSION,

@@ -29,7 +29,7 @@ from multitrust.data.tree import DataTree
 from multitrust.scoring import rules
 from multitrust.scoring.base import Fidelity
 from multitrust.scoring.evaluators import YesNo
-from multitrust.scoring.judge import ANSWER_MATCH, Fallback, LLMJudge, answer_matches, parse_yes_no, render
+from multitrust.scoring.judge import ANSWER_MATCH, Fallback, LLMJudge, Unparsed, answer_matches, parse_yes_no, render
 from multitrust.scoring.metrics import Pairs, accuracy, empty_values, rate
 from multitrust.tasks.spec import (
     OWN_IMAGE,
@@ -179,6 +179,9 @@ class GroundingJudge(LLMJudge):
         return render(self.prompt, response, sample, {"img_size": _size_text(sample.meta.get("img_size"))})
 
     def read_reply(self, raw: str, sample: Sample, fidelity: Fidelity) -> int:
+        """fixed: a reply with no readable box is unscored (paper: ``iou_judge`` counts it as a miss)."""
+        if fidelity == "fixed" and rules.parse_box(raw, fidelity=fidelity) is None:
+            raise Unparsed(raw)
         return iou_hit(raw, sample.target, fidelity)
 
 

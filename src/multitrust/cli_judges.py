@@ -1,0 +1,217 @@
+"""``multitrust judges``: judging roles, profiles and calibration (registered in :mod:`multitrust.cli`)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from multitrust.core.errors import MultitrustError
+
+console = Console()
+err_console = Console(stderr=True)
+
+judges_app = typer.Typer(
+    help="Judging roles, judge profiles and their calibration.", invoke_without_command=True, no_args_is_help=False
+)
+
+ProfileOption = Annotated[
+    str | None,
+    typer.Option(
+        "--judge-profile", help="Judge profile: paper, offline, open, or a YAML file mapping roles to judges."
+    ),
+]
+
+
+def _fail(message: str) -> None:
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    raise typer.Exit(2)
+
+
+def print_profile_notes(profile: str | None) -> None:
+    """Before a run or re-score with a profile: one line per judge that is gone and what stands in."""
+    if not profile:
+        return
+    from multitrust.scoring.profiles import load_profile, resolve
+
+    try:
+        notes = resolve(load_profile(profile)).notes
+    except MultitrustError as exc:
+        _fail(str(exc))
+    for note in notes:
+        err_console.print(f"[yellow]judge profile {escape(profile)}:[/] {escape(note)}", highlight=False)
+
+
+def _walk(evaluator: Any) -> list[Any]:
+    from multitrust.scoring.compose import AllOf
+
+    if isinstance(evaluator, AllOf):
+        return [e for part in evaluator.parts.values() for e in _walk(part)]
+    return [evaluator]
+
+
+def role_evaluators() -> dict[str, list[tuple[str, Any]]]:
+    """Role → [(task id, evaluator)] over the implemented tasks, in taxonomy order."""
+    from multitrust.core.taxonomy import TASKS
+    from multitrust.tasks.registry import get_task, is_implemented
+
+    out: dict[str, list[tuple[str, Any]]] = {}
+    for info in TASKS:
+        if not is_implemented(info.id):
+            continue
+        for variant in get_task(info.id).variants:
+            for ev in _walk(variant.evaluator):
+                if ev.role is not None and not any(t == info.id and e.id == ev.id for t, e in out.get(ev.role, [])):
+                    out.setdefault(ev.role, []).append((info.id, ev))
+    return out
+
+
+#: the task whose evaluator calibrates each role (the role's most common declaration)
+CALIBRATION_TASK = {"consistency": "T.5", "refusal": "S.4", "harm": "S.4", "stereotype": "F.1"}
+
+
+def calibration_evaluator(role: str) -> tuple[str, Any]:
+    found = role_evaluators().get(role) or []
+    preferred = CALIBRATION_TASK.get(role)
+    for task, ev in found:
+        if task == preferred:
+            return task, ev
+    if not found:
+        raise KeyError(f"no task uses the role {role!r}")
+    return found[0]
+
+
+@judges_app.callback()
+def judges_cmd(
+    ctx: typer.Context,
+    judge: Annotated[str | None, typer.Option(help="Show what this judge spec would change.")] = None,
+    judge_profile: ProfileOption = None,
+    fidelity: Annotated[str, typer.Option(help="'fixed' or 'paper'.")] = "fixed",
+) -> None:
+    """The judging roles and who fills them, then which backend judges each task here."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from multitrust.engine.scorer import load_judging
+    from multitrust.scoring.calibration import judge_label, load_stored, lookup
+    from multitrust.scoring.roles import ROLES
+
+    try:
+        judging = load_judging(judge, {}, profile=judge_profile, refusal_list=None, seed=0)
+    except (MultitrustError, ValueError) as exc:
+        _fail(str(exc))
+    ectx = judging.context(fidelity)
+    users = role_evaluators()
+    stored = load_stored()
+    roles = Table(title=f"judging roles ({escape(judge_profile or 'no profile')})")
+    for col in ("role", "tasks", "judge here", "paper's", "offline fallback", "calibration"):
+        roles.add_column(col)
+    for role in ROLES:
+        tasks = sorted({t for t, _ in users.get(role.name, [])})
+        here = judge_label(role.name, ectx, tasks[0]) if tasks else "—"
+        if role.kind in ("toxicity", "action"):
+            here = judging.profile.effective(role.name) if judging.profile else "environment (see docs/judges.md)"
+        calib = lookup(role.name, here, fidelity, stored) if role.kind not in ("toxicity", "action") else "no set"
+        roles.add_row(role.name, ", ".join(tasks), escape(here), escape(role.paper), escape(role.fallback), calib)
+    console.print(roles)
+    for note in judging.notes:
+        console.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
+    _print_task_table(ectx)
+
+
+def _print_task_table(ectx: Any) -> None:
+    from multitrust.core.taxonomy import TASKS
+    from multitrust.tasks.registry import get_task, is_implemented
+
+    table = Table(title="evaluators per task (backend that would be used in this environment)")
+    for col in ("task", "evaluator", "backend here", "paper's", "matches paper"):
+        table.add_column(col)
+    for info in TASKS:
+        if not is_implemented(info.id):
+            table.add_row(info.id, "[dim]not implemented", "", "", "")
+            continue
+        seen: list[dict] = []
+        for variant in get_task(info.id).variants:
+            d = variant.evaluator.describe(ectx, info.id)
+            if d not in seen:
+                seen.append(d)
+        for i, d in enumerate(seen):
+            match = "[green]yes" if d["paper"] else "[yellow]no (fallback or other backend)"
+            table.add_row(
+                info.id if i == 0 else "", d["evaluator"], escape(d["backend"]), escape(d["paper_backend"]), match
+            )
+    console.print(table)
+
+
+def _fmt(x: float | None) -> str:
+    return "—" if x is None else f"{x:.3f}"
+
+
+def _ci(c: Any, key: str) -> str:
+    iv = c.intervals.get(key)
+    return "" if not iv else f" [{iv[0]:.2f}, {iv[1]:.2f}]"
+
+
+@judges_app.command("calibrate")
+def calibrate_cmd(
+    judge_profile: ProfileOption = "offline",
+    role: Annotated[list[str] | None, typer.Option("--role", help="Only this role (repeatable).")] = None,
+    judge: Annotated[str | None, typer.Option(help="Judge spec for every LLM role the profile leaves open.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 0,
+    rounds: Annotated[int, typer.Option(help="Bootstrap rounds.")] = 1000,
+    save_figures: Annotated[
+        bool, typer.Option("--save/--no-save", help="Store the figures for reports (user cache).")
+    ] = True,
+) -> None:
+    """Run each role's judge over the labelled set shipped with the package and print its agreement."""
+    from multitrust.engine.scorer import load_judging
+    from multitrust.scoring import calibration
+
+    available = calibration.roles_with_sets()
+    wanted = role or available
+    unknown = [r for r in wanted if r not in available]
+    if unknown:
+        _fail(f"no calibration set for role {unknown[0]!r} (sets: {', '.join(available)})")
+    try:
+        judging = load_judging(judge, {}, profile=judge_profile, refusal_list=None, seed=seed)
+    except (MultitrustError, ValueError) as exc:
+        _fail(str(exc))
+    for note in judging.notes:
+        console.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
+    ectx = judging.context("fixed")
+
+    async def go() -> list[Any]:
+        try:
+            out = []
+            for r in wanted:
+                task, ev = calibration_evaluator(r)
+                out.append(await calibration.calibrate(r, ev, task, ectx, seed=seed, rounds=rounds))
+            return out
+        finally:
+            for j in judging.owned():
+                await j.aclose()
+
+    results = asyncio.run(go())
+    table = Table(title=f"calibration of profile {escape(str(judge_profile))} (95% bootstrap intervals, seed {seed})")
+    for col in ("role", "judge", "n", "unscored", "accuracy", "κ", "precision", "recall", "bias"):
+        table.add_column(col, justify="left" if col in ("role", "judge") else "right")
+    for c in results:
+        f = c.figures
+        table.add_row(
+            c.role,
+            escape(c.judge),
+            str(c.n),
+            str(c.unscored + c.errors),
+            _fmt(f["accuracy"]) + _ci(c, "accuracy"),
+            _fmt(f["kappa"]) + _ci(c, "kappa"),
+            _fmt(f["precision"]) + _ci(c, "precision"),
+            _fmt(f["recall"]) + _ci(c, "recall"),
+            (_fmt(f["bias"]) if f["bias"] is None else f"{f['bias']:+.3f}") + _ci(c, "bias"),
+        )
+    console.print(table)
+    if save_figures:
+        path = calibration.save(results)
+        console.print(f"figures stored in {escape(str(path))}", highlight=False)
