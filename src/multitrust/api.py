@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from multitrust.core.errors import StoreError
+from multitrust.core.redact import redact_spec
 from multitrust.core.types import Sample, Verdict
 from multitrust.engine.config import RunConfig
 from multitrust.engine.judging import JudgeMeter
@@ -130,8 +131,8 @@ async def _score(  # type: ignore[no-untyped-def]
                 await j.aclose()
         return ScoreResult(
             **{f.name: getattr(stats, f.name) for f in fields(ScoreStats)},
-            judge=judge_spec,
-            task_judges=dict(per_task),
+            judge=redact_spec(judge_spec),  # printed by the CLI: never the credentials of a judge URL
+            task_judges={t: redact_spec(j) for t, j in per_task.items()},
             fidelity=ctx.fidelity,
             refusal_list=ctx.refusal_list,
             judges=meter.stats,

@@ -86,9 +86,9 @@ def test_kill_minus_9_then_resume(tmp_path: Path) -> None:
             }
         statuses = [i["status"] for i in a.invocations()]
         assert statuses == ["killed", "finished"], "the resumed run marks the killed invocation"
-    # calls as the server saw them: the requests in flight at the kill were sent (and are sent again)
+    # calls as the server saw them: requests in flight at the kill (if any) were sent, and are sent again
     seen_by_server = sent_before + sent_by_resume
-    assert seen_by_server > 30
+    assert seen_by_server >= 30
     made = api.report([out])["runs"][0]["calls"]["made"]
     assert seen_by_server <= made <= seen_by_server + 1  # +1: killed between counting a call and sending it
 

@@ -124,8 +124,9 @@ def test_babbling_judge_yields_unscored_verdicts_in_every_report(t5_tree: Path, 
         shown = _cli("report", str(out), "--json", str(json_path), "--html", str(html_path))
         assert shown.returncode == 0, shown.stderr
         # terminal: the count per task and the reason it is left out of the aggregates (1 of 4 = 25% > 20%)
-        assert "(1 unscored) excluded" in shown.stdout
-        assert "1 of 4 verdicts unscored" in shown.stdout and "left out of the aggregate scores" in shown.stdout
+        flat = " ".join(shown.stdout.split())  # table cells wrap
+        assert "(1 unscored)" in flat and "excluded" in flat
+        assert "1 of 4 verdicts unscored" in flat
         entry = json.loads(json_path.read_text())["runs"][0]["tasks"]["T.5"]
         assert entry["unscored"] == 1 and entry["variants"]["text"]["n_unscored"] == 1
         assert entry["excluded"].startswith("1 of 4 verdicts unscored")
@@ -148,14 +149,15 @@ def test_babbling_judge_yields_unscored_verdicts_in_every_report(t5_tree: Path, 
 
 def test_unscored_task_is_left_out_of_the_aggregate() -> None:
     from multitrust.core.types import TaskScore
-    from multitrust.report.run_report import exclusion, usable_score
+    from multitrust.report.run_report import usable_score
+    from multitrust.report.states import exclusion
 
     ts = TaskScore("T.5", 80.0, {}, n_samples=10, n_errors=0)
     ts.unscored = 2  # exactly 20%: kept
     assert exclusion(ts) is None and usable_score(ts) == 80.0
     ts.unscored = 3
     assert usable_score(ts) is None and exclusion(ts) == (
-        "3 of 10 verdicts unscored: the judge's reply was not a verdict (more than 20%)"
+        "3 of 10 verdicts unscored (the judge's reply was not a verdict), more than 20%"
     )
 
 
