@@ -10,11 +10,29 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from multitrust import __version__
+from multitrust.cli_text import lit
 from multitrust.core.errors import MultitrustError
+
+
+def _no_type_on_flags() -> None:
+    """typer's rich help prints a ``<bool>`` type beside on/off flags (``--quiet``, ``--help``), which take no
+    value; show none, as typer's plain help does."""
+    option = typer.core.TyperOption
+    shown = option.display_type_rich
+    if getattr(shown, "_flags_untyped", False):
+        return
+
+    def display_type_rich(self: typer.core.TyperOption, ctx: typer.Context) -> str | None:
+        return None if self.is_flag else shown(self, ctx)
+
+    display_type_rich._flags_untyped = True  # type: ignore[attr-defined]
+    option.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_no_type_on_flags()
 
 app = typer.Typer(
     add_completion=False,
@@ -40,7 +58,7 @@ QUICK_MAX_TOKENS = 128
 
 #: options that ``run`` and ``score`` share
 TaskJudgeOption = Annotated[
-    list[str] | None, typer.Option("--task-judge", help="Per-task judge, TASK=SPEC (repeatable).")
+    list[str] | None, typer.Option("--task-judge", metavar="TASK=SPEC", help="Per-task judge (repeatable).")
 ]
 RefusalListOption = Annotated[
     str | None, typer.Option(help="Refusal keywords: 'paper' (v0.1.0), '2025' (HEAD) or 'fixed'.")
@@ -48,7 +66,8 @@ RefusalListOption = Annotated[
 
 
 def _fail(message: str, code: int = 2) -> None:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    """One line ``error: MESSAGE`` on stderr (``message`` is plain text, printed literally) and exit ``code``."""
+    err_console.print(f"[bold red]error:[/] {lit(message)}", highlight=False, markup=True, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -88,15 +107,16 @@ def list_tasks() -> None:
 @list_app.command("models")
 def list_models() -> None:
     """Model spec kinds this installation understands, and whether each is usable on this machine."""
+    from multitrust.models import registry  # noqa: F401  (registers the local kinds and their notes in KINDS)
     from multitrust.models.local_registry import available_backends
     from multitrust.models.spec import KINDS
 
     table = Table(title="model backends")
     for col in ("kind", "usable here", "spec / notes", "why"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")  # fold long specs instead of cutting them
     for row in available_backends():
         kind = str(row["kind"])
-        table.add_row(kind, "yes" if row["usable"] else "no", escape(KINDS.get(kind, "")), escape(str(row["reason"])))
+        table.add_row(kind, "yes" if row["usable"] else "no", lit(KINDS.get(kind, "")), lit(str(row["reason"])))
     console.print(table)
 
 
@@ -119,7 +139,13 @@ def data_build(
         manifest = api.build_data(out, seed=seed, tasks=chosen)
     except MultitrustError as exc:
         _fail(str(exc))
-    console.print(f"built {len(manifest['files'])} files for {', '.join(manifest['tasks'])} into {out} (seed {seed})")
+    from multitrust.core.taxonomy import in_task_order
+
+    built = ", ".join(in_task_order(manifest["tasks"]))
+    console.print(
+        lit(f"built {len(manifest['files'])} files for {built} into {out} (seed {seed})"),
+        highlight=False,
+    )
 
 
 @data_app.command("check")
@@ -140,12 +166,12 @@ def data_check(
     bad = 0
     for result in check_tree(tree, task_ids):
         if result.ok:
-            console.print(f"[green]ok[/]      {result.task}: {result.records} records, {result.images} images")
+            console.print(f"[green]ok[/]      {lit(result.task)}: {result.records} records, {result.images} images")
         else:
             bad += 1
-            console.print(f"[red]problems[/] {result.task}: {len(result.problems)}")
+            console.print(f"[red]problems[/] {lit(result.task)}: {len(result.problems)}")
             for line in result.problems:
-                console.print(f"  {result.task}: {line}", highlight=False, markup=False)
+                console.print(lit(f"  {result.task}: {line}"), highlight=False)
     if bad:
         raise typer.Exit(1)
 
@@ -154,22 +180,53 @@ def data_check(
 def run_cmd(
     model: Annotated[
         str | None,
-        typer.Option(help=f"Model spec: openai:NAME, openai-compat:URL@NAME, hf:ID, scripted:MODE … [{QUICK_MODEL}]"),
+        typer.Option(
+            help=lit(
+                "Model spec: openai:NAME, openai-compat:URL@NAME, hf:ID, vllm:ID, anthropic:NAME, scripted:MODE, "
+                f"builtin:tiny. [default: {QUICK_MODEL} (the quick suite) when none of --model, --tasks, --limit "
+                "is given; otherwise required]"
+            )
+        ),
     ] = None,
-    tasks: Annotated[str | None, typer.Option(help="Task ids (T.6,F.2), aspects (safety) or 'all' [all].")] = None,
-    data: Annotated[str | None, typer.Option(help="Data tree directory, or 'builtin' [builtin].")] = None,
-    out: Annotated[Path | None, typer.Option(help="Run directory [runs/<timestamp>].")] = None,
-    concurrency: Annotated[int | None, typer.Option(help="Requests in flight [the backend's].")] = None,
-    limit: Annotated[int | None, typer.Option(help="At most N samples per task variant (seeded choice).")] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed of every random choice, recorded with the run [0].")] = None,
+    tasks: Annotated[
+        str | None, typer.Option(help=lit("Task ids (T.6,F.2), aspects (safety) or 'all'. [default: all]"))
+    ] = None,
+    data: Annotated[
+        str | None, typer.Option(help=lit("Data tree directory, or 'builtin' (synthetic). [default: builtin]"))
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help=lit("Run directory. [default: runs/<timestamp>]"))] = None,
+    concurrency: Annotated[int | None, typer.Option(help=lit("Requests in flight. [default: the backend's]"))] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            help=lit(
+                "At most N samples per task variant (seeded choice). "
+                f"[default: no limit; {QUICK_LIMIT} in the quick suite]"
+            )
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(help=lit("Seed of every random choice, recorded with the run. [default: 0]"))
+    ] = None,
     fidelity: Annotated[
-        str | None, typer.Option(help="'fixed' or 'paper' (the original's formulas and bugs) [fixed].")
+        str | None,
+        typer.Option(help=lit("'fixed' or 'paper' (the original's formulas and bugs). [default: fixed]")),
     ] = None,
     judge: Annotated[str | None, typer.Option(help="LLM judge spec for judge-scored tasks.")] = None,
     task_judge: TaskJudgeOption = None,
     refusal_list: RefusalListOption = None,
-    bootstrap: Annotated[int | None, typer.Option(help="Bootstrap rounds for 95% intervals, 0 = off [200].")] = None,
-    max_tokens: Annotated[int | None, typer.Option(help="Cap on generated tokens per request [each task's].")] = None,
+    bootstrap: Annotated[
+        int | None, typer.Option(help=lit("Bootstrap rounds for 95% intervals, 0 = off. [default: 200]"))
+    ] = None,
+    max_tokens: Annotated[
+        int | None,
+        typer.Option(
+            help=lit(
+                f"Cap on generated tokens per request. [default: each task's own; {QUICK_MAX_TOKENS} in the "
+                "quick suite]"
+            )
+        ),
+    ] = None,
     shared_cache: Annotated[
         bool,
         typer.Option("--shared-cache/--no-shared-cache", help="Reuse identical generations of other run directories."),
@@ -209,6 +266,8 @@ def run_cmd(
         merged = {**settings, **{k: v for k, v in given.items() if v is not None}}
         if not ({"model", "tasks", "limit"} & set(merged)):
             merged.update(_quick_suite())
+        if not merged.get("model"):
+            _fail("--model is required with --tasks or --limit (run with none of the three for the quick suite)")
         selector = merged.get("tasks", "all")
         merged["tasks"] = select_tasks(selector if isinstance(selector, str) else ",".join(selector))
         merged["task_judges"] = {**merged.get("task_judges", {}), **_task_judges(task_judge)}
@@ -216,6 +275,10 @@ def run_cmd(
             if spec:
                 parse_model_spec(spec)
         merged["out"] = str(merged.get("out") or Path("runs") / time.strftime("%Y%m%d-%H%M%S"))
+        target = Path(merged["out"])
+        blocker = next((p for p in (target, *target.parents) if p.exists()), None)
+        if blocker is not None and not blocker.is_dir():
+            _fail(f"--out {target}: {blocker} exists and is not a directory (a run directory is a folder)")
         cfg = RunConfig(**merged)
     except MultitrustError as exc:
         _fail(str(exc))
@@ -228,19 +291,22 @@ def run_cmd(
         summary = api.run(cfg, progress=progress)
     except KeyboardInterrupt:
         err_console.print(
-            f"interrupted; finished requests are saved. Run the same command again to resume ({cfg.out})."
+            lit(f"interrupted; finished requests are saved. Run the same command again to resume ({cfg.out})."),
+            highlight=False,
         )
         raise typer.Exit(130) from None
     except MultitrustError as exc:
         _fail(str(exc))
+    except OSError as exc:  # e.g. a path component of --out is a file, or the disk is full
+        _fail(f"{exc.filename or cfg.out}: {exc.strerror or exc}", code=1)
     _print_summary(summary)
     if write_report and summary.scores:
         try:
             out_dir = Path(cfg.out)
             api.report([out_dir], json_path=out_dir / "report.json", html_path=out_dir / "report.html")
-            console.print(f"report: {out_dir / 'report.html'} and report.json", highlight=False)
+            console.print(lit(f"report: {out_dir / 'report.html'} and report.json"), highlight=False)
         except MultitrustError as exc:
-            err_console.print(f"[yellow]warning:[/] report not written: {escape(str(exc))}")
+            err_console.print(f"[yellow]warning:[/] report not written: {lit(str(exc))}")
     if summary.task_errors and not summary.scores:
         raise typer.Exit(1)
 
@@ -256,8 +322,9 @@ def _quick_suite() -> dict[str, object]:
         model = QUICK_FALLBACK_MODEL
         reason = usable.get("builtin", {}).get("reason", "not installed")
         err_console.print(
-            f"[yellow]note:[/] builtin:tiny is not usable here ({escape(str(reason))}); "
-            f"running the quick suite with {model} instead"
+            f"[yellow]note:[/] builtin:tiny is not usable here ({lit(str(reason))}); "
+            f"running the quick suite with {model} instead",
+            highlight=False,
         )
     console.print(
         f"quick suite: every task on built-in data with {model}, {QUICK_LIMIT} record per task, "
@@ -285,7 +352,7 @@ def _task_judges(items: list[str] | None) -> dict[str, str]:
 def _print_summary(summary) -> None:  # type: ignore[no-untyped-def]
     from multitrust.core.taxonomy import TASK_BY_ID
 
-    table = Table(title=escape(f"{summary.model} — {summary.out}"))
+    table = Table(title=lit(f"{summary.model} — {summary.out}"))
     for col, just in (
         ("task", "left"),
         ("name", "left"),
@@ -311,11 +378,13 @@ def _print_summary(summary) -> None:  # type: ignore[no-untyped-def]
             highlight=False,
         )
     for tid, message in summary.task_errors.items():
-        err_console.print(f"[bold red]error:[/] {tid}: {message}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {lit(tid)}: {lit(message)}", highlight=False)
     console.print(
-        f"model calls: {summary.calls_made} made, {summary.calls_reused} reused from the store"
-        f"{f' ({summary.shared_hits} from other runs)' if summary.shared_hits else ''}, "
-        f"{summary.call_errors} failed · {summary.wall_s:.1f}s · files in {summary.out}",
+        lit(
+            f"model calls: {summary.calls_made} made, {summary.calls_reused} reused from the store"
+            f"{f' ({summary.shared_hits} from other runs)' if summary.shared_hits else ''}, "
+            f"{summary.call_errors} failed · {summary.wall_s:.1f}s · files in {summary.out}"
+        ),
         highlight=False,
     )
     for rep in summary.replicas or []:
@@ -351,7 +420,7 @@ def score_cmd(
             rows = api.compare_fidelity(run_dir, concurrency=concurrency)
         except MultitrustError as exc:
             _fail(str(exc))
-        table = Table(title=escape(f"fidelity: fixed vs paper — {run_dir}"))
+        table = Table(title=lit(f"fidelity: fixed vs paper — {run_dir}"))
         for col, just in (
             ("task", "left"),
             ("name", "left"),
@@ -378,15 +447,31 @@ def score_cmd(
         )
     except MultitrustError as exc:
         _fail(str(exc))
-    table = Table(title=f"re-scored {run_dir}")
+    from multitrust.core.taxonomy import in_task_order
+    from multitrust.report.scorecard import aggregate
+
+    table = Table(title=lit(f"re-scored {run_dir}"))
     table.add_column("task")
+    table.add_column("name")
     table.add_column("score", justify="right")
-    for tid, ts in stats.by_task.items():
-        table.add_row(tid, _fmt(ts.score))
+    for tid in in_task_order(stats.by_task):
+        info = TASK_BY_ID.get(tid)
+        table.add_row(lit(tid), info.name if info else "", _fmt(stats.by_task[tid].score))
     console.print(table)
+    card = aggregate({tid: ts.score for tid, ts in stats.by_task.items()})
+    if card.overall is not None:
+        aspects = "  ".join(f"{name} {_fmt(a.score)}" for name, a in card.aspects.items())
+        console.print(f"[bold]overall trust score {card.overall:.2f}[/]  ({aspects})", highlight=False)
+    elif card.partial_overall is not None:
+        console.print(
+            f"partial score {card.partial_overall:.2f} over the complete sub-aspects "
+            f"(not the MultiTrust overall: {len(card.missing_tasks)} tasks not scored)",
+            highlight=False,
+        )
     console.print(
         f"judgements: {stats.judged} computed, {stats.reused} reused, {stats.judge_errors} failed; "
-        f"{stats.judge_calls} judge calls, 0 calls to the model under test"
+        f"{stats.judge_calls} judge calls, 0 calls to the model under test",
+        highlight=False,
     )
 
 
@@ -407,7 +492,7 @@ def judges_cmd(
         _fail(str(exc))
     table = Table(title="evaluators per task (backend that would be used in this environment)")
     for col in ("task", "evaluator", "backend here", "paper's", "matches paper"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")  # backend names are folded, never cut, at any width
     for info in TASKS:
         if not is_implemented(info.id):
             table.add_row(info.id, "[dim]not implemented", "", "", "")
@@ -420,7 +505,11 @@ def judges_cmd(
         for i, d in enumerate(seen):
             match = "[green]yes" if d["paper"] else "[yellow]no (fallback or other backend)"
             table.add_row(
-                info.id if i == 0 else "", d["evaluator"], escape(d["backend"]), escape(d["paper_backend"]), match
+                info.id if i == 0 else "",
+                lit(d["evaluator"]),
+                lit(d["backend"]).replace("|", "\n"),  # one role=backend per line
+                lit(d["paper_backend"]).replace("|", "\n"),
+                match,
             )
     console.print(table)
 
@@ -460,7 +549,7 @@ def report_cmd(
     table.add_column("task")
     table.add_column("name")
     for r in runs:
-        table.add_column(escape(r["model"]), justify="right")
+        table.add_column(lit(r["model"]), justify="right")
     present = [t for t in TASKS if any(t.id in r["tasks"] for r in runs)]
     for t in present:
         cells = []
@@ -487,27 +576,30 @@ def report_cmd(
                 else "no sub-aspect is complete yet"
             )
             console.print(
-                f"{r['model']}: overall not available ({len(card['missing_tasks'])} of 32 tasks not run); {partial}",
+                lit(f"{r['model']}: overall not available ({len(card['missing_tasks'])} of 32 tasks not run); ")
+                + lit(partial),
                 highlight=False,
             )
         c = r["calls"]
         console.print(
-            f"{r['model']}: seed {r['seed']}, fidelity {r['fidelity']}, model calls {c['made']} made, "
-            f"{c['reused']} reused, {c['errors']} failed",
+            lit(
+                f"{r['model']}: seed {r['seed']}, fidelity {r['fidelity']}, model calls {c['made']} made, "
+                f"{c['reused']} reused, {c['errors']} failed"
+            ),
             highlight=False,
         )
     if compare_published:
         _print_placements(runs)
     if data.get("rank_swaps"):
-        console.print(f"rank stability ({data['rank_swaps_basis']}, bootstrap):", highlight=False)
+        console.print(lit(f"rank stability ({data['rank_swaps_basis']}, bootstrap):"), highlight=False)
         for row in data["rank_swaps"]:
             console.print(
-                f"  {row['a']} vs {row['b']}: order swaps in {100 * row['fraction']:.1f}% of replicates",
+                lit(f"  {row['a']} vs {row['b']}: order swaps in {100 * row['fraction']:.1f}% of replicates"),
                 highlight=False,
             )
     for path in (json_path, html_path, csv_path, samples_path):
         if path:
-            console.print(f"wrote {path}")
+            console.print(lit(f"wrote {path}"), highlight=False)
 
 
 def _print_placements(runs: list[dict]) -> None:
@@ -516,14 +608,16 @@ def _print_placements(runs: list[dict]) -> None:
     for r in runs:
         p = r.get("published_placement")
         if p is None:
-            console.print(f"{r['model']}: not placed — the overall score needs all 32 tasks", highlight=False)
+            console.print(lit(f"{r['model']}: not placed — the overall score needs all 32 tasks"), highlight=False)
             continue
         console.print(
-            f"{r['model']}: overall {p['overall']:.2f} would rank {p['rank']} of {p['total']} on the published "
-            f"MultiTrust leaderboard",
+            lit(
+                f"{r['model']}: overall {p['overall']:.2f} would rank {p['rank']} of {p['total']} on the published "
+                f"MultiTrust leaderboard"
+            ),
             highlight=False,
         )
-    console.print(f"[dim]{CAVEAT}. Source: {SOURCE}.")
+    console.print(f"[dim]{lit(CAVEAT)}. Source: {lit(SOURCE)}.", highlight=False)
 
 
 def _register_extra_commands() -> None:
@@ -539,7 +633,7 @@ def main() -> None:
     try:
         app()
     except MultitrustError as exc:  # anything that slipped past a command's own handler
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {lit(exc)}", highlight=False, soft_wrap=True)
         sys.exit(2)
 
 

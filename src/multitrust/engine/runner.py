@@ -27,7 +27,7 @@ from multitrust.models.base import ChatModel
 from multitrust.models.spec import load_model, parse_model_spec
 from multitrust.scoring.base import EvalContext
 from multitrust.tasks.registry import get_task
-from multitrust.tasks.spec import build_samples
+from multitrust.tasks.spec import SourceOptions, build_samples
 
 CONFIG_FILE = "config.json"
 
@@ -121,6 +121,27 @@ def plan_task(
     return planned
 
 
+def require_some_data(tree: DataTree, task_ids: list[str], *, seed: int = 0, fidelity: str = "fixed") -> None:
+    """Raise :class:`DataError` when ``tree`` holds no record for any of ``task_ids`` (an empty or wrong
+    ``--data`` directory), so such a run fails before its run directory is created. A tree with data for
+    some of the tasks passes: the others fail one by one as task errors. Stops at the first record found."""
+    first: DataError | None = None
+    options = SourceOptions(seed=seed, fidelity=fidelity)
+    for tid in task_ids:
+        for source in {id(v.source): v.source for v in get_task(tid).variants}.values():
+            try:
+                if next(iter(source.read(tree, options)), None) is not None:
+                    return
+            except DataError as exc:
+                first = first or exc
+    cause = f" (first problem: {first})" if first else ""
+    raise DataError(
+        f"no data for any of the selected tasks{cause}; `multitrust data check {tree.root}` lists what each task "
+        "needs, or pass --data builtin",
+        path=str(tree.root),
+    )
+
+
 class Runner:
     def __init__(
         self,
@@ -146,6 +167,8 @@ class Runner:
         spec = parse_model_spec(cfg.model)  # fail on a bad spec before touching the run dir
         judge, task_judges = load_judges(cfg.judge, cfg.task_judges, seed=cfg.seed, given=self.judge)
         model = self.model or load_model(spec, seed=cfg.seed)
+        tree = resolve_data(cfg.data, seed=cfg.seed)  # bad data fails before anything is written into out
+        require_some_data(tree, cfg.tasks, seed=cfg.seed, fidelity=cfg.fidelity)
         out.mkdir(parents=True, exist_ok=True)
         store = RunStore.in_dir(out)
         summary = RunSummary(out, model.spec, {})
@@ -154,7 +177,6 @@ class Runner:
         try:
             check_compatible(store, cfg, model.spec)
             inv = store.begin_invocation("run")
-            tree = resolve_data(cfg.data, seed=cfg.seed)
             self._record_config(store, out, model, tree)
             t1 = time.perf_counter()
             await self._pipeline(store, tree, model, summary, cfg.concurrency or model.default_concurrency)
