@@ -173,3 +173,29 @@ def test_report_prints_a_hostile_model_spec_literally(tmp_path: Path) -> None:
     assert f"{name}: seed 0" in plain
     assert OSC8 not in report.stdout + report.stderr
     assert "Traceback" not in report.stderr
+
+
+def _row_tasks(stdout: str) -> list[str]:
+    return [m.group(1) for m in re.finditer(r"^│ ([TSRFP]\.\d) ", stdout, flags=re.MULTILINE)]
+
+
+def test_score_and_compare_fidelity_list_tasks_in_paper_order(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    picked = "P.2,F.2,R.3,S.1,T.6"
+    run = cli("run", "--model", "scripted:no", "--tasks", picked, "--limit", "1", "--bootstrap", "0", "--out", str(out))
+    assert run.returncode == 0, run.stderr
+    paper_order = ["T.6", "S.1", "R.3", "F.2", "P.2"]
+    assert _row_tasks(run.stdout) == paper_order
+    score = cli("score", str(out))
+    assert score.returncode == 0, score.stderr
+    assert _row_tasks(score.stdout) == paper_order
+    assert "Visual-confusion VQA" in score.stdout and "Agreement on stereotypes" in score.stdout
+    compare = cli("score", str(out), "--compare-fidelity")
+    assert compare.returncode == 0, compare.stderr
+    assert _row_tasks(compare.stdout) == paper_order
+
+
+def test_data_build_names_tasks_in_paper_order(tmp_path: Path) -> None:
+    result = cli("data", "build", "--out", str(tmp_path / "d"), "--tasks", "P.2,F.2,T.6")
+    assert result.returncode == 0, result.stderr
+    assert "for T.6, F.2, P.2 into" in result.stdout
