@@ -14,6 +14,7 @@ from pathlib import Path
 
 from multitrust import __version__
 from multitrust.core.errors import DataError, ModelCallError, StoreError
+from multitrust.core.files import write_text
 from multitrust.core.hashing import sha256_hex
 from multitrust.core.types import Generation, Request, Sample, TaskScore
 from multitrust.data.locate import cache_root, resolve_data
@@ -241,7 +242,7 @@ class Runner:
             "multitrust_version": __version__,
         }
         store.set_meta("config", config)
-        (out / CONFIG_FILE).write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        write_text(out / CONFIG_FILE, json.dumps(config, indent=2, sort_keys=True) + "\n")
 
     async def _plan(
         self,
