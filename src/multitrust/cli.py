@@ -194,7 +194,9 @@ def run_cmd(
     data: Annotated[
         str | None, typer.Option(help=lit("Data tree directory, or 'builtin' (synthetic). [default: builtin]"))
     ] = None,
-    out: Annotated[Path | None, typer.Option(help=lit("Run directory. [default: runs/<timestamp>]"))] = None,
+    out: Annotated[
+        Path | None, typer.Option(help=lit("Run directory. [default: runs/YYYYMMDD-HHMMSS, the start time]"))
+    ] = None,
     concurrency: Annotated[int | None, typer.Option(help=lit("Requests in flight. [default: the backend's]"))] = None,
     limit: Annotated[
         int | None,

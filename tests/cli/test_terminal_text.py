@@ -70,7 +70,7 @@ def test_run_help_shows_defaults_and_no_bool_placeholder() -> None:
         "[default: builtin]",
         "[default: no limit; 1 in the quick suite]",
         "Requests in flight. [default: the backend's]",
-        "[default: runs/<timestamp>]",
+        "[default: runs/YYYYMMDD-HHMMSS, the start time]",
     ):
         assert default in flat, default
     assert "<bool>" not in result.output
