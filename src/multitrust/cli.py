@@ -637,6 +637,13 @@ def main() -> None:
     except MultitrustError as exc:  # anything that slipped past a command's own handler
         err_console.print(f"[bold red]error:[/] {lit(exc)}", highlight=False, soft_wrap=True)
         sys.exit(2)
+    except OSError as exc:  # a file that cannot be read or written (a path through a file, a full disk, …)
+        where = f"{exc.filename}: " if exc.filename else ""
+        hint = (
+            " (a file is where a directory is needed)" if isinstance(exc, FileExistsError | NotADirectoryError) else ""
+        )
+        err_console.print(f"[bold red]error:[/] {lit(f'{where}{exc.strerror or exc}{hint}')}", soft_wrap=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

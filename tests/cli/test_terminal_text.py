@@ -199,3 +199,16 @@ def test_data_build_names_tasks_in_paper_order(tmp_path: Path) -> None:
     result = cli("data", "build", "--out", str(tmp_path / "d"), "--tasks", "P.2,F.2,T.6")
     assert result.returncode == 0, result.stderr
     assert "for T.6, F.2, P.2 into" in result.stdout
+
+
+def test_export_path_through_a_file_is_one_line_exit_1(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    assert (
+        cli("run", "--model", "scripted:yes", "--tasks", "T.6", "--limit", "1", "--out", str(out), "-q").returncode == 0
+    )
+    blocker = tmp_path / "afile"
+    blocker.write_text("keep me\n")
+    result = cli("report", str(out), "--json", str(blocker / "r.json"))
+    assert result.returncode == 1
+    _one_error_line(result, f"{blocker}: File exists (a file is where a directory is needed)")
+    assert blocker.read_text() == "keep me\n"
