@@ -64,3 +64,16 @@ def test_readme_sample_output_is_what_the_quick_suite_prints(tmp_path: Path, mon
         expected = shape(line.replace("builtin:tiny@1", "builtin:tiny"), "builtin:tiny", readme_run.group())
         expected = expected.replace("MODEL — RUN", "MODEL#seed=N — RUN")  # the scripted model names its seed
         assert expected in printed, f"README line not printed by the CLI: {line!r}"
+
+
+def test_readme_and_the_docs_it_links_cite_only_files_in_the_repo() -> None:
+    """No "spec §N" or ARCHITECTURE.md: those live outside the repository, where readers cannot follow them."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    linked = sorted(set(re.findall(r"\bdocs/[\w./-]+\.(?:md|png|sh)\b", text)))
+    assert "docs/report-schema.md" in linked
+    for name in ["README.md", *linked]:
+        path = ROOT / name
+        assert path.is_file(), f"README links {name}, which is not in the repository"
+        if path.suffix == ".md":
+            body = path.read_text(encoding="utf-8")
+            assert "spec §" not in body and "ARCHITECTURE.md" not in body, name
