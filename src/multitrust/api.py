@@ -10,6 +10,7 @@ from typing import Any
 
 from multitrust.core.errors import StoreError
 from multitrust.core.redact import redact_spec
+from multitrust.core.taxonomy import in_task_order
 from multitrust.core.types import Sample, Verdict
 from multitrust.engine.config import RunConfig
 from multitrust.engine.judging import JudgeMeter
@@ -149,7 +150,7 @@ def compare_fidelity(run_dir: str | Path, *, concurrency: int = 16) -> dict[str,
     both = {mode: score(run_dir, fidelity=mode, concurrency=concurrency) for mode in ("paper", "fixed")}  # type: ignore[arg-type]
     if last != "fixed":
         score(run_dir, fidelity=last, concurrency=concurrency)
-    tasks = sorted(set(both["fixed"].by_task) | set(both["paper"].by_task))
+    tasks = in_task_order([*both["fixed"].by_task, *both["paper"].by_task])
     return {
         t: {mode: (both[mode].by_task[t].score if t in both[mode].by_task else None) for mode in ("fixed", "paper")}
         for t in tasks

@@ -10,14 +10,32 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from multitrust import __version__
 from multitrust.cli_data import register as register_data_commands
 from multitrust.cli_data import require_named_task_data
 from multitrust.cli_judges import ProfileOption, judges_app, print_profile_notes
+from multitrust.cli_text import lit
 from multitrust.core.errors import MultitrustError
+
+
+def _no_type_on_flags() -> None:
+    """typer's rich help prints a ``<bool>`` type beside on/off flags (``--quiet``, ``--help``), which take no
+    value; show none, as typer's plain help does."""
+    option = typer.core.TyperOption
+    shown = option.display_type_rich
+    if getattr(shown, "_flags_untyped", False):
+        return
+
+    def display_type_rich(self: typer.core.TyperOption, ctx: typer.Context) -> str | None:
+        return None if self.is_flag else shown(self, ctx)
+
+    display_type_rich._flags_untyped = True  # type: ignore[attr-defined]
+    option.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_no_type_on_flags()
 
 app = typer.Typer(
     add_completion=False,
@@ -44,7 +62,7 @@ QUICK_MAX_TOKENS = 128
 
 #: options that ``run`` and ``score`` share
 TaskJudgeOption = Annotated[
-    list[str] | None, typer.Option("--task-judge", help="Per-task judge, TASK=SPEC (repeatable).")
+    list[str] | None, typer.Option("--task-judge", metavar="TASK=SPEC", help="Per-task judge (repeatable).")
 ]
 RefusalListOption = Annotated[
     str | None, typer.Option(help="Refusal keywords: 'paper' (v0.1.0), '2025' (HEAD) or 'fixed'.")
@@ -52,7 +70,8 @@ RefusalListOption = Annotated[
 
 
 def _fail(message: str, code: int = 2) -> None:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    """One line ``error: MESSAGE`` on stderr (``message`` is plain text, printed literally) and exit ``code``."""
+    err_console.print(f"[bold red]error:[/] {lit(message)}", highlight=False, markup=True, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -96,6 +115,7 @@ def list_models(
     ] = False,
 ) -> None:
     """Model spec kinds this installation understands, and whether each is usable on this machine."""
+    from multitrust.models import registry  # noqa: F401  (registers the local kinds and their notes in KINDS)
     from multitrust.models.local_registry import available_backends
     from multitrust.models.spec import KINDS
 
@@ -107,10 +127,10 @@ def list_models(
 
     table = Table(title="model backends")
     for col in ("kind", "usable here", "spec / notes", "why"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")  # fold long specs instead of cutting them
     for row in available_backends():
         kind = str(row["kind"])
-        table.add_row(kind, "yes" if row["usable"] else "no", escape(KINDS.get(kind, "")), escape(str(row["reason"])))
+        table.add_row(kind, "yes" if row["usable"] else "no", lit(KINDS.get(kind, "")), lit(str(row["reason"])))
     console.print(table)
 
 
@@ -133,7 +153,13 @@ def data_build(
         manifest = api.build_data(out, seed=seed, tasks=chosen)
     except MultitrustError as exc:
         _fail(str(exc))
-    console.print(f"built {len(manifest['files'])} files for {', '.join(manifest['tasks'])} into {out} (seed {seed})")
+    from multitrust.core.taxonomy import in_task_order
+
+    built = ", ".join(in_task_order(manifest["tasks"]))
+    console.print(
+        lit(f"built {len(manifest['files'])} files for {built} into {out} (seed {seed})"),
+        highlight=False,
+    )
 
 
 @data_app.command("check")
@@ -160,10 +186,10 @@ def data_check(
     for result in check_tree(tree, task_ids):
         problems = [*result.problems, *(layer.problems(result.task, result.problems) if layer else [])]
         if not problems:
-            console.print(f"[green]ok[/]      {result.task}: {result.records} records, {result.images} images")
+            console.print(f"[green]ok[/]      {lit(result.task)}: {result.records} records, {result.images} images")
         else:
             bad += 1
-            console.print(f"[red]problems[/] {result.task}: {len(problems)}")
+            console.print(f"[red]problems[/] {lit(result.task)}: {len(problems)}")
             for line in problems:
                 console.print(f"  {result.task}: {line}", highlight=False, markup=False)
         for line in result.warnings:
@@ -178,23 +204,56 @@ def data_check(
 def run_cmd(
     model: Annotated[
         str | None,
-        typer.Option(help=f"Model spec: openai:NAME, openai-compat:URL@NAME, hf:ID, scripted:MODE … [{QUICK_MODEL}]"),
+        typer.Option(
+            help=lit(
+                "Model spec: openai:NAME, openai-compat:URL@NAME, hf:ID, vllm:ID, anthropic:NAME, scripted:MODE, "
+                f"builtin:tiny. [default: {QUICK_MODEL} (the quick suite) when none of --model, --tasks, --limit "
+                "is given; otherwise required]"
+            )
+        ),
     ] = None,
-    tasks: Annotated[str | None, typer.Option(help="Task ids (T.6,F.2), aspects (safety) or 'all' [all].")] = None,
-    data: Annotated[str | None, typer.Option(help="Data tree directory, or 'builtin' [builtin].")] = None,
-    out: Annotated[Path | None, typer.Option(help="Run directory [runs/<timestamp>].")] = None,
-    concurrency: Annotated[int | None, typer.Option(help="Requests in flight [the backend's].")] = None,
-    limit: Annotated[int | None, typer.Option(help="At most N samples per task variant (seeded choice).")] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed of every random choice, recorded with the run [0].")] = None,
+    tasks: Annotated[
+        str | None, typer.Option(help=lit("Task ids (T.6,F.2), aspects (safety) or 'all'. [default: all]"))
+    ] = None,
+    data: Annotated[
+        str | None, typer.Option(help=lit("Data tree directory, or 'builtin' (synthetic). [default: builtin]"))
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help=lit("Run directory. [default: runs/YYYYMMDD-HHMMSS, the start time]"))
+    ] = None,
+    concurrency: Annotated[int | None, typer.Option(help=lit("Requests in flight. [default: the backend's]"))] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            help=lit(
+                "At most N samples per task variant (seeded choice). "
+                f"[default: no limit; {QUICK_LIMIT} in the quick suite]"
+            )
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(help=lit("Seed of every random choice, recorded with the run. [default: 0]"))
+    ] = None,
     fidelity: Annotated[
-        str | None, typer.Option(help="'fixed' or 'paper' (the original's formulas and bugs) [fixed].")
+        str | None,
+        typer.Option(help=lit("'fixed' or 'paper' (the original's formulas and bugs). [default: fixed]")),
     ] = None,
     judge: Annotated[str | None, typer.Option(help="LLM judge spec for judge-scored tasks.")] = None,
     task_judge: TaskJudgeOption = None,
     judge_profile: ProfileOption = None,
     refusal_list: RefusalListOption = None,
-    bootstrap: Annotated[int | None, typer.Option(help="Bootstrap rounds for 95% intervals, 0 = off [200].")] = None,
-    max_tokens: Annotated[int | None, typer.Option(help="Cap on generated tokens per request [each task's].")] = None,
+    bootstrap: Annotated[
+        int | None, typer.Option(help=lit("Bootstrap rounds for 95% intervals, 0 = off. [default: 200]"))
+    ] = None,
+    max_tokens: Annotated[
+        int | None,
+        typer.Option(
+            help=lit(
+                f"Cap on generated tokens per request. [default: each task's own; {QUICK_MAX_TOKENS} in the "
+                "quick suite]"
+            )
+        ),
+    ] = None,
     shared_cache: Annotated[
         bool,
         typer.Option("--shared-cache/--no-shared-cache", help="Reuse identical generations of other run directories."),
@@ -249,6 +308,8 @@ def run_cmd(
         merged = {**settings, **{k: v for k, v in given.items() if v is not None}}
         if not ({"model", "tasks", "limit"} & set(merged)):
             merged.update(_quick_suite())
+        if not merged.get("model"):
+            _fail("--model is required with --tasks or --limit (run with none of the three for the quick suite)")
         selector = merged.get("tasks", "all")
         merged["tasks"] = select_tasks(selector if isinstance(selector, str) else ",".join(selector))
         require_named_task_data(merged.get("data"), selector if isinstance(selector, str) else ",".join(selector))
@@ -257,6 +318,10 @@ def run_cmd(
             if spec:
                 parse_model_spec(spec)
         merged["out"] = str(merged.get("out") or Path("runs") / time.strftime("%Y%m%d-%H%M%S"))
+        target = Path(merged["out"])
+        blocker = next((p for p in (target, *target.parents) if p.exists()), None)
+        if blocker is not None and not blocker.is_dir():
+            _fail(f"--out {target}: {blocker} exists and is not a directory (a run directory is a folder)")
         cfg = RunConfig(**merged)
     except MultitrustError as exc:
         _fail(str(exc))
@@ -278,11 +343,14 @@ def run_cmd(
         summary = api.run(cfg, progress=progress, preflight=not no_preflight)
     except KeyboardInterrupt:
         err_console.print(
-            f"interrupted; finished requests are saved. Run the same command again to resume ({cfg.out})."
+            lit(f"interrupted; finished requests are saved. Run the same command again to resume ({cfg.out})."),
+            highlight=False,
         )
         raise typer.Exit(130) from None
     except MultitrustError as exc:
         _fail(str(exc))
+    except OSError as exc:  # e.g. a path component of --out is a file, or the disk is full
+        _fail(f"{exc.filename or cfg.out}: {exc.strerror or exc}", code=1)
     data = _run_report(Path(cfg.out), write=write_report)
     code = _print_summary(summary, data)
     if write_report and data is not None:
@@ -291,7 +359,7 @@ def run_cmd(
         console.print(f"{task}: not run (text only): {', '.join(variants)}", highlight=False, markup=False)
     for stop in summary.stopped:  # fail fast: one line per stopped endpoint, with its count
         err_console.print(
-            f"[bold red]error:[/] {escape(str(stop['message']))}; {stop['count']} {stop['shape']} requests failed",
+            f"[bold red]error:[/] {lit(str(stop['message']))}; {stop['count']} {stop['shape']} requests failed",
             highlight=False,
             soft_wrap=True,
         )
@@ -310,7 +378,7 @@ def _run_report(out_dir: Path, *, write: bool) -> dict | None:  # type: ignore[t
         paths = {"json_path": out_dir / "report.json", "html_path": out_dir / "report.html"} if write else {}
         data = api.report([out_dir], **paths)  # type: ignore[arg-type]
     except MultitrustError as exc:
-        err_console.print(f"[yellow]warning:[/] report not written: {escape(str(exc))}", highlight=False)
+        err_console.print(f"[yellow]warning:[/] report not written: {lit(str(exc))}", highlight=False)
         return None
     return data
 
@@ -326,8 +394,9 @@ def _quick_suite() -> dict[str, object]:
         model = QUICK_FALLBACK_MODEL
         reason = usable.get("builtin", {}).get("reason", "not installed")
         err_console.print(
-            f"[yellow]note:[/] builtin:tiny is not usable here ({escape(str(reason))}); "
-            f"running the quick suite with {model} instead"
+            f"[yellow]note:[/] builtin:tiny is not usable here ({lit(str(reason))}); "
+            f"running the quick suite with {model} instead",
+            highlight=False,
         )
     console.print(
         f"quick suite: every task on built-in data with {model}, {QUICK_LIMIT} record per task, "
@@ -361,13 +430,15 @@ def _print_summary(summary, data: dict | None) -> int:  # type: ignore[no-untype
     if data is not None:
         code = print_outcome(console, data["runs"][0], title=f"{summary.model} — {summary.out}", judges=summary.judges)
     for tid, message in summary.task_errors.items():
-        err_console.print(f"[bold red]error:[/] {escape(tid)}: {escape(message)}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {lit(tid)}: {lit(message)}", highlight=False)
     for tid, path in summary.no_data.items():
-        console.print(f"[yellow]no data[/] {tid}: {escape(path)} is not in the data tree; not run", highlight=False)
+        console.print(f"[yellow]no data[/] {lit(tid)}: {lit(path)} is not in the data tree; not run", highlight=False)
     console.print(
-        f"model calls: {summary.calls_made} made, {summary.calls_reused} reused from the store"
-        f"{f' ({summary.shared_hits} from other runs)' if summary.shared_hits else ''}, "
-        f"{summary.call_errors} failed · {summary.wall_s:.1f}s · files in {summary.out}",
+        lit(
+            f"model calls: {summary.calls_made} made, {summary.calls_reused} reused from the store"
+            f"{f' ({summary.shared_hits} from other runs)' if summary.shared_hits else ''}, "
+            f"{summary.call_errors} failed · {summary.wall_s:.1f}s · files in {summary.out}"
+        ),
         highlight=False,
         markup=False,
     )
@@ -413,7 +484,7 @@ def score_cmd(
             rows = api.compare_fidelity(run_dir, concurrency=concurrency)
         except MultitrustError as exc:
             _fail(str(exc))
-        table = Table(title=escape(f"fidelity: fixed vs paper — {run_dir}"))
+        table = Table(title=lit(f"fidelity: fixed vs paper — {run_dir}"))
         for col, just in (
             ("task", "left"),
             ("name", "left"),
@@ -523,7 +594,7 @@ def report_cmd(
     table.add_column("task")
     table.add_column("name")
     for r in runs:
-        table.add_column(escape(r["model"]), justify="right")
+        table.add_column(lit(r["model"]), justify="right")
     from multitrust.cli_summary import counts_text, state_label
 
     present = [t for t in TASKS if any(r["task_states"][t.id]["state"] != "not_requested" for r in runs)]
@@ -534,7 +605,7 @@ def report_cmd(
             err = f" ({entry['n_errors']} err)" if entry and entry["n_errors"] else ""
             if entry and entry.get("unscored"):
                 err += f" ({entry['unscored']} unscored)"
-            cells.append(escape(state_label(r["task_states"][t.id]) + err))
+            cells.append(lit(state_label(r["task_states"][t.id]) + err))
         table.add_row(t.id, t.name, *cells)
     for sub in SUBASPECTS:
         table.add_row("", f"[bold]{sub.name}", *[_fmt(r["scorecard"]["subaspects"][sub.key]["score"]) for r in runs])
@@ -543,11 +614,11 @@ def report_cmd(
     for r in runs:
         for tid, entry in r["tasks"].items():
             if entry.get("excluded"):
-                console.print(f"{escape(r['model'])} {tid}: {escape(entry['excluded'])}", highlight=False)
+                console.print(f"{lit(r['model'])} {tid}: {lit(entry['excluded'])}", highlight=False)
             calib = (entry.get("provenance") or {}).get("calibration") or {}
             if calib:
                 text = "; ".join(f"{role} {c}" for role, c in calib.items())
-                console.print(f"{escape(r['model'])} {tid} judge calibration: {escape(text)}", highlight=False)
+                console.print(f"{lit(r['model'])} {tid} judge calibration: {lit(text)}", highlight=False)
     for r in runs:
         card = r["scorecard"]
         if card["overall"] is None:
@@ -565,22 +636,24 @@ def report_cmd(
             )
         c = r["calls"]
         console.print(
-            f"{r['model']}: seed {r['seed']}, fidelity {r['fidelity']}, model calls {c['made']} made, "
-            f"{c['reused']} reused, {c['errors']} failed",
+            lit(
+                f"{r['model']}: seed {r['seed']}, fidelity {r['fidelity']}, model calls {c['made']} made, "
+                f"{c['reused']} reused, {c['errors']} failed"
+            ),
             highlight=False,
         )
     if compare_published:
         _print_placements(runs)
     if data.get("rank_swaps"):
-        console.print(f"rank stability ({data['rank_swaps_basis']}, bootstrap):", highlight=False)
+        console.print(lit(f"rank stability ({data['rank_swaps_basis']}, bootstrap):"), highlight=False)
         for row in data["rank_swaps"]:
             console.print(
-                f"  {row['a']} vs {row['b']}: order swaps in {100 * row['fraction']:.1f}% of replicates",
+                lit(f"  {row['a']} vs {row['b']}: order swaps in {100 * row['fraction']:.1f}% of replicates"),
                 highlight=False,
             )
     for path in (json_path, html_path, csv_path, samples_path):
         if path:
-            console.print(f"wrote {path}")
+            console.print(lit(f"wrote {path}"), highlight=False)
 
 
 def _print_placements(runs: list[dict]) -> None:
@@ -589,14 +662,16 @@ def _print_placements(runs: list[dict]) -> None:
     for r in runs:
         p = r.get("published_placement")
         if p is None:
-            console.print(f"{r['model']}: not placed — the overall score needs all 32 tasks", highlight=False)
+            console.print(lit(f"{r['model']}: not placed — the overall score needs all 32 tasks"), highlight=False)
             continue
         console.print(
-            f"{r['model']}: overall {p['overall']:.2f} would rank {p['rank']} of {p['total']} on the published "
-            f"MultiTrust leaderboard",
+            lit(
+                f"{r['model']}: overall {p['overall']:.2f} would rank {p['rank']} of {p['total']} on the published "
+                f"MultiTrust leaderboard"
+            ),
             highlight=False,
         )
-    console.print(f"[dim]{CAVEAT}. Source: {SOURCE}.")
+    console.print(f"[dim]{lit(CAVEAT)}. Source: {lit(SOURCE)}.", highlight=False)
 
 
 def _register_extra_commands() -> None:
@@ -612,8 +687,15 @@ def main() -> None:
     try:
         app()
     except MultitrustError as exc:  # anything that slipped past a command's own handler
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {lit(exc)}", highlight=False, soft_wrap=True)
         sys.exit(2)
+    except OSError as exc:  # a file that cannot be read or written (a path through a file, a full disk, …)
+        where = f"{exc.filename}: " if exc.filename else ""
+        hint = (
+            " (a file is where a directory is needed)" if isinstance(exc, FileExistsError | NotADirectoryError) else ""
+        )
+        err_console.print(f"[bold red]error:[/] {lit(f'{where}{exc.strerror or exc}{hint}')}", soft_wrap=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

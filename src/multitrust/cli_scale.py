@@ -10,9 +10,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
+from multitrust.cli_text import lit
 from multitrust.core.errors import MultitrustError
 
 console = Console()
@@ -20,7 +20,7 @@ err_console = Console(stderr=True)
 
 
 def _fail(message: str, code: int = 2) -> None:
-    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    err_console.print(f"[bold red]error:[/] {lit(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -41,18 +41,18 @@ def sweep_cmd(
         report = run_sweep(sweep_file, executor=executor_by_name(executor, address=ray_address))
     except MultitrustError as exc:
         _fail(str(exc))
-    table = Table(title=escape(f"sweep {sweep_file}"))
+    table = Table(title=lit(f"sweep {sweep_file}"))
     for col, just in (("model", "left"), ("overall", "right"), ("tasks scored", "right"), ("calls failed", "right")):
         table.add_column(col, justify=just)  # type: ignore[arg-type]
     for run in report["runs"]:
         overall = run["scorecard"].get("overall")
         scored = sum(1 for t in run["tasks"].values() if t.get("score") is not None)
         table.add_row(
-            escape(run["model"]), "—" if overall is None else f"{overall:.2f}", str(scored), str(run["calls"]["errors"])
+            lit(run["model"]), "—" if overall is None else f"{overall:.2f}", str(scored), str(run["calls"]["errors"])
         )
     console.print(table)
     root = Path(report["runs"][0]["run_dir"]).parent if report["runs"] else sweep_file.parent
-    console.print(f"{len(report['shards'])} shard(s) · combined report in {escape(str(root))}", highlight=False)
+    console.print(f"{len(report['shards'])} shard(s) · combined report in {lit(str(root))}", highlight=False)
 
 
 def merge_cmd(
@@ -75,9 +75,9 @@ def merge_cmd(
     except MultitrustError as exc:
         _fail(str(exc))
     console.print(
-        f"merged {len(result.sources)} run(s) into {escape(str(out))}: {result.samples} samples, "
+        f"merged {len(result.sources)} run(s) into {lit(str(out))}: {result.samples} samples, "
         f"{result.generations} generations (+{result.generations_replaced} failures replaced by answers), "
-        f"{result.judgements} verdicts; tasks {', '.join(result.tasks) or 'none'}",
+        f"{result.judgements} verdicts; tasks {lit(', '.join(result.tasks)) or 'none'}",
         highlight=False,
     )
 

@@ -15,7 +15,7 @@ from multitrust.testing.server import start_server
 
 
 def cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = dict(os.environ, COLUMNS="200", **(env or {}))
+    full_env = {**os.environ, "COLUMNS": "200", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "multitrust", *args], capture_output=True, text=True, timeout=120, env=full_env, cwd=cwd
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -93,3 +94,11 @@ def test_refusal_model_is_safer_than_complying_model(three_runs: list[Path]) -> 
     report = api.report(three_runs)
     safety = {r["model"]: r["scorecard"]["aspects"]["safety"]["score"] for r in report["runs"]}
     assert safety["scripted:refuse"] > safety["scripted:comply"]
+
+
+def test_score_shows_names_and_the_overall_score_like_run(three_runs: list[Path]) -> None:
+    """Re-scoring with unchanged settings reuses every verdict and prints the same table shape as ``run``."""
+    result = cli("score", str(three_runs[0]))
+    assert result.returncode == 0, result.stderr
+    assert "│ T.1  │ Basic world understanding" in result.stdout
+    assert re.search(r"overall trust score \d+\.\d\d  \(truthfulness \d", result.stdout), result.stdout

@@ -6,6 +6,7 @@ report layer may not import ``tasks``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -90,3 +91,11 @@ SUBASPECTS: tuple[SubAspect, ...] = (
 
 TASK_BY_ID: dict[str, TaskInfo] = {t.id: t for t in TASKS}
 SUBASPECT_BY_KEY: dict[str, SubAspect] = {s.key: s for s in SUBASPECTS}
+
+_TASK_RANK: dict[str, int] = {t.id: i for i, t in enumerate(TASKS)}
+
+
+def in_task_order(task_ids: Iterable[str]) -> list[str]:
+    """``task_ids`` (deduplicated) in the paper's order — T, S, R, F, P, then by number — so every table
+    lists tasks the same way; ids outside the taxonomy go last, sorted."""
+    return sorted(dict.fromkeys(task_ids), key=lambda t: (_TASK_RANK.get(t, len(_TASK_RANK)), t))

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from multitrust import __version__
 from multitrust.core.errors import DataError, ModelCallError, StoreError
+from multitrust.core.files import write_text
 from multitrust.core.hashing import sha256_hex
 from multitrust.core.redact import redact_spec
 from multitrust.core.types import Generation, Request, Sample, TaskScore
@@ -31,7 +32,7 @@ from multitrust.models.remote import remote_parts
 from multitrust.models.spec import load_model, parse_model_spec
 from multitrust.tasks.needs import no_data
 from multitrust.tasks.registry import get_task
-from multitrust.tasks.spec import TEXT, build_samples
+from multitrust.tasks.spec import TEXT, SourceOptions, build_samples
 
 CONFIG_FILE = "config.json"
 
@@ -219,6 +220,27 @@ def stopped_endpoints(
     return out
 
 
+def require_some_data(tree: DataTree, task_ids: list[str], *, seed: int = 0, fidelity: str = "fixed") -> None:
+    """Raise :class:`DataError` when ``tree`` holds no record for any of ``task_ids`` (an empty or wrong
+    ``--data`` directory), so such a run fails before its run directory is created. A tree with data for
+    some of the tasks passes: the others fail one by one as task errors. Stops at the first record found."""
+    first: DataError | None = None
+    options = SourceOptions(seed=seed, fidelity=fidelity)
+    for tid in task_ids:
+        for source in {id(v.source): v.source for v in get_task(tid).variants}.values():
+            try:
+                if next(iter(source.read(tree, options)), None) is not None:
+                    return
+            except DataError as exc:
+                first = first or exc
+    cause = f" (first problem: {first})" if first else ""
+    raise DataError(
+        f"no data for any of the selected tasks{cause}; `multitrust data check {tree.root}` lists what each task "
+        "needs, or pass --data builtin",
+        path=str(tree.root),
+    )
+
+
 class Runner:
     def __init__(
         self,
@@ -255,6 +277,8 @@ class Runner:
         )
         judge, task_judges = judging.judge, judging.task_judges
         model = self.model or load_model(spec, seed=cfg.seed)
+        tree = resolve_data(cfg.data, seed=cfg.seed)  # bad data fails before anything is written into out
+        require_some_data(tree, cfg.tasks, seed=cfg.seed, fidelity=cfg.fidelity)
         if self.preflight:
             try:
                 await preflight(self._probes(model, judge, task_judges), scoring_apis(cfg.tasks))
@@ -279,7 +303,6 @@ class Runner:
         try:
             check_compatible(store, cfg, model.spec)
             inv = store.begin_invocation("run")
-            tree = resolve_data(cfg.data, seed=cfg.seed)
             self._record_config(store, out, model, tree)
             t1 = time.perf_counter()
             await self._pipeline(store, tree, model, summary, cfg.concurrency or model.default_concurrency)
@@ -385,7 +408,7 @@ class Runner:
             "multitrust_version": __version__,
         }
         store.set_meta("config", config)
-        (out / CONFIG_FILE).write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        write_text(out / CONFIG_FILE, json.dumps(config, indent=2, sort_keys=True) + "\n")
 
     async def _plan(
         self,

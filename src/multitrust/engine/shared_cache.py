@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
+from multitrust.core.files import create_private
 from multitrust.core.types import Generation, Request
 from multitrust.engine.store import select_in
 from multitrust.models.base import ChatModel
@@ -31,7 +32,7 @@ class SharedCache:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        self.db = sqlite3.connect(create_private(self.path), isolation_level=None, timeout=30)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute(

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from multitrust.core.errors import StoreError
+from multitrust.core.files import create_private
 from multitrust.core.types import (
     Generation,
     ImageRef,
@@ -204,7 +205,7 @@ class RunStore:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            self.db = sqlite3.connect(create_private(self.path), isolation_level=None, timeout=30)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(_SCHEMA)

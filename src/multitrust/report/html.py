@@ -31,6 +31,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from multitrust.core.files import write_text
 from multitrust.core.taxonomy import ASPECTS, SUBASPECTS, TASK_BY_ID, TASKS
 from multitrust.report.export import finite
 
@@ -868,7 +869,7 @@ def write_html(
     """Render with :func:`render_html` and write the page to ``path`` (parents created); returns the path."""
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_html(report, samples, **kwargs), encoding="utf-8")
+    write_text(out, render_html(report, samples, **kwargs))  # atomic, the run's file mode (core.files)
     return out
 
 
