@@ -198,3 +198,37 @@ def test_cluster_tutorial_sweep_runs_locally_and_merges(builtin_tree: Path, tmp_
     refuse, comply = (r["tasks"] for r in report["runs"])
     assert refuse["S.4"]["score"] == 100.0 and comply["S.4"]["score"] < 100.0  # refusing every jailbreak is safe
     assert (tmp_path / "runs" / "sweep-demo" / "report.html").is_file()
+
+
+def test_judge_profile_tutorial_routes_the_consistency_role(tutorial_code, builtin_tree: Path, tmp_path: Path) -> None:
+    """The tutorial's profile file: its consistency role is served by the keyword judge (every OCR answer
+    that contains its truth is judged consistent), and a misspelt role is one error naming the field."""
+    import keyword_judge  # noqa: F401 - registers "keyword-judge"
+
+    from multitrust.core.errors import SpecError
+    from multitrust.scoring.profiles import load_profile
+
+    profile = CODE / "my_profile.yaml"
+    assert load_profile(profile).name == "my-profile"
+    rows = json.loads((builtin_tree / "truthfulness/query_basic/query_g_ocr.json").read_text(encoding="utf-8"))
+    answers = [{"id": f"T.1/ocr/{i:04d}", "response": f"It reads {row['truth']}"} for i, row in enumerate(rows)]
+    answers.append({"id": "*", "response": "[No]"})
+    replay = tmp_path / "answers.jsonl"
+    replay.write_text("\n".join(json.dumps(a) for a in answers), encoding="utf-8")
+    summary = api.run(
+        RunConfig(
+            model=f"scripted:replay:{replay}",
+            tasks=["T.1"],
+            data=str(builtin_tree),
+            out=str(tmp_path / "run"),
+            bootstrap=0,
+            judge_profile=str(profile),
+        )
+    )
+    ocr = summary.scores["T.1"].variants["ocr"]
+    assert ocr.metrics["accuracy"] == 1.0
+    assert summary.scores["T.1"].provenance["observed_backends"].get("judge:keyword-judge:v1", 0) == len(rows)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(profile.read_text(encoding="utf-8").replace("consistency:", "consistancy:"), encoding="utf-8")
+    with pytest.raises(SpecError, match="consistancy"):
+        load_profile(bad)
