@@ -38,7 +38,7 @@ def fetch_cmd(
     out: Annotated[Path, typer.Option("--out", help="Directory to write the tree into (created if needed).")],
     tasks: Annotated[str, typer.Option(help="Task ids / aspects whose data to fetch, or 'all'.")] = "all",
     revision: Annotated[
-        str | None, typer.Option(help="Dataset revision (commit, branch or tag) [the pinned release revision].")
+        str | None, typer.Option(help="Dataset revision (commit, branch or tag; default: the pinned release revision).")
     ] = None,
     from_bundle: Annotated[
         Path | None, typer.Option("--from", help="Unpack a bundle made by `data bundle` instead of the hub.")

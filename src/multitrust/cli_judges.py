@@ -108,7 +108,7 @@ def judges_cmd(
     stored = load_stored()
     roles = Table(title=f"judging roles ({escape(judge_profile or 'no profile')})")
     for col in ("role", "tasks", "judge here", "paper's", "offline fallback", "calibration"):
-        roles.add_column(col)
+        roles.add_column(col, overflow="fold")  # backend names are never cut
     for role in ROLES:
         tasks = sorted({t for t, _ in users.get(role.name, [])})
         here = judge_label(role.name, ectx, tasks[0]) if tasks else "—"
@@ -128,7 +128,7 @@ def _print_task_table(ectx: Any) -> None:
 
     table = Table(title="evaluators per task (backend that would be used in this environment)")
     for col in ("task", "evaluator", "backend here", "paper's", "matches paper"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for info in TASKS:
         if not is_implemented(info.id):
             table.add_row(info.id, "[dim]not implemented", "", "", "")

@@ -120,7 +120,7 @@ class RunLock:
             import fcntl
         except ImportError:  # pragma: no cover - Windows
             return self._acquire_exclusive_file()
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)  # private, like every run file
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
@@ -136,7 +136,7 @@ class RunLock:
     def _acquire_exclusive_file(self) -> RunLock:
         for _ in range(2):
             try:
-                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
             except FileExistsError:
                 if not self._stale():
                     raise self._busy() from None
