@@ -15,10 +15,9 @@ from multitrust.core.taxonomy import TASK_BY_ID
 from multitrust.engine.config import RunConfig
 from multitrust.engine.dryrun import dry_run, estimate_image_tokens, estimate_text_tokens, price_for, price_table
 from multitrust.models.spec import parse_model_spec
-from multitrust.scoring.judge import ANSWER_MATCH, LLMJudge, parse_yes_no
 from multitrust.scoring.metrics import rate
 from multitrust.tasks import registry
-from multitrust.tasks.spec import Task, Variant, VariantMetrics, json_records
+from multitrust.tasks.spec import Task, Variant, json_records
 from multitrust.testing.server import start_server
 
 pytestmark = pytest.mark.timeout(120)
@@ -50,19 +49,8 @@ def test_price_table_has_a_date_and_snapshots_take_their_familys_price() -> None
 
 
 @pytest.fixture
-def judge_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    source = json_records("qa.json", image=None, target=lambda r: r["truth"])
-    judge = LLMJudge("consistency", "R:{pred} T:{label}", parse=parse_yes_no, fallback=ANSWER_MATCH, max_tokens=10)
-    task = Task(
-        info=TASK_BY_ID["T.5"],
-        variants=(Variant("text", source, "{query}", judge, rate("accuracy"), max_tokens=50),),
-        score=lambda m: 100 * VariantMetrics(m).get_metric("text", "accuracy"),
-    )
-    monkeypatch.setitem(registry.IMPLEMENTED, "T.5", task)
-    root = tmp_path / "data"
-    root.mkdir()
-    (root / "qa.json").write_text(json.dumps([{"query": "aaaa bbbb cccc", "truth": "four"}] * 2))
-    return root
+def judge_tree(judged_text_task) -> Path:  # type: ignore[no-untyped-def]
+    return judged_text_task([{"query": "aaaa bbbb cccc", "truth": "four"}] * 2)
 
 
 def test_counts_tokens_and_cost_by_hand(judge_tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,7 +4,6 @@ rejects every call is stopped the same way; a 429 storm is still retried and suc
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import subprocess
@@ -15,13 +14,8 @@ import pytest
 from tests.tasks.handmade import t6_tree
 
 from multitrust import api
-from multitrust.core.taxonomy import TASK_BY_ID
 from multitrust.engine.config import RunConfig
 from multitrust.engine.store import RunStore
-from multitrust.scoring.judge import ANSWER_MATCH, LLMJudge, parse_yes_no
-from multitrust.scoring.metrics import rate
-from multitrust.tasks import registry
-from multitrust.tasks.spec import Task, Variant, VariantMetrics, json_records
 from multitrust.testing.server import TEXT_ONLY_ERROR, start_server
 
 pytestmark = pytest.mark.timeout(120)
@@ -59,19 +53,8 @@ def test_text_only_server_without_preflight_stops_after_a_few_requests(tmp_path:
 
 
 @pytest.fixture
-def judge_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    source = json_records("qa.json", image=None, target=lambda r: r["truth"])
-    judge = LLMJudge("consistency", "R:{pred} T:{label}", parse=parse_yes_no, fallback=ANSWER_MATCH, max_tokens=10)
-    task = Task(
-        info=TASK_BY_ID["T.5"],
-        variants=(Variant("text", source, "{query}", judge, rate("accuracy"), max_tokens=50),),
-        score=lambda m: 100 * VariantMetrics(m).get_metric("text", "accuracy"),
-    )
-    monkeypatch.setitem(registry.IMPLEMENTED, "T.5", task)
-    root = tmp_path / "data"
-    root.mkdir()
-    (root / "qa.json").write_text(json.dumps([{"query": f"question {i}", "truth": "x"} for i in range(6)]))
-    return root
+def judge_tree(judged_text_task) -> Path:  # type: ignore[no-untyped-def]
+    return judged_text_task([{"query": f"question {i}", "truth": "x"} for i in range(6)])
 
 
 def test_judge_rejecting_every_call_is_stopped(judge_tree: Path, tmp_path: Path) -> None:

@@ -20,10 +20,9 @@ from multitrust.engine.config import RunConfig
 from multitrust.engine.preflight import PreflightError, Probe, preflight
 from multitrust.engine.store import RunStore
 from multitrust.models.spec import load_model
-from multitrust.scoring.judge import ANSWER_MATCH, LLMJudge, parse_yes_no
 from multitrust.scoring.metrics import rate
 from multitrust.tasks import registry
-from multitrust.tasks.spec import Task, Variant, VariantMetrics, json_records
+from multitrust.tasks.spec import Task, Variant, json_records
 from multitrust.testing.server import TEXT_ONLY_ERROR, start_server
 
 pytestmark = pytest.mark.timeout(120)
@@ -179,20 +178,9 @@ def test_allow_text_only_runs_text_variants_and_records_the_rest_as_not_run(data
 
 
 @pytest.fixture
-def judge_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def judge_tree(judged_text_task) -> Path:  # type: ignore[no-untyped-def]
     """T.5 replaced by a one-variant text task scored by an LLM judge, over two questions."""
-    source = json_records("qa.json", image=None, target=lambda r: r["truth"])
-    judge = LLMJudge("consistency", "R:{pred} T:{label}", parse=parse_yes_no, fallback=ANSWER_MATCH, max_tokens=10)
-    task = Task(
-        info=TASK_BY_ID["T.5"],
-        variants=(Variant("text", source, "{query}", judge, rate("accuracy"), max_tokens=50),),
-        score=lambda m: 100 * VariantMetrics(m).get_metric("text", "accuracy"),
-    )
-    monkeypatch.setitem(registry.IMPLEMENTED, "T.5", task)
-    root = tmp_path / "data"
-    root.mkdir()
-    (root / "qa.json").write_text(json.dumps([{"query": "aaaa bbbb cccc", "truth": "four"}] * 2))
-    return root
+    return judged_text_task([{"query": "aaaa bbbb cccc", "truth": "four"}] * 2)
 
 
 def test_dead_judge_fails_preflight_and_nothing_is_run(judge_tree: Path, tmp_path: Path) -> None:
