@@ -24,7 +24,7 @@ from multitrust.engine.config import RunConfig
 from multitrust.engine.judging import JudgeMeter
 from multitrust.engine.preflight import Probe, preflight
 from multitrust.engine.progress import NullProgress, ProgressSink
-from multitrust.engine.scorer import load_judging, score_tasks
+from multitrust.engine.scorer import Judging, load_judging, score_tasks
 from multitrust.engine.shared_cache import FILE_NAME, SharedCache, shareable
 from multitrust.engine.store import RunLock, RunStore
 from multitrust.models.base import ChatModel
@@ -68,21 +68,6 @@ class RunSummary:
     stopped: list[dict[str, object]] = field(default_factory=list)
     #: task → variants not run because the run is text only (``--allow-text-only``)
     not_run: dict[str, list[str]] = field(default_factory=dict)
-
-
-def load_judges(
-    judge: str | None, task_judges: dict[str, str], *, seed: int, given: ChatModel | None = None
-) -> tuple[ChatModel | None, dict[str, ChatModel]]:
-    """The default judge and per-task judges; one adapter per distinct spec (so they share connections)."""
-    cache: dict[str, ChatModel] = {}
-
-    def get(spec: str) -> ChatModel:
-        if spec not in cache:
-            cache[spec] = load_model(spec, seed=seed)
-        return cache[spec]
-
-    default = given if given is not None else (get(judge) if judge else None)
-    return default, {t: get(s) for t, s in task_judges.items()}
 
 
 def record_scoring(
@@ -267,6 +252,8 @@ class Runner:
         started = time.perf_counter()
         out = Path(cfg.out)
         spec = parse_model_spec(cfg.model)  # fail on a bad spec before touching the run dir
+        tree = resolve_data(cfg.data, seed=cfg.seed)  # bad data fails before anything is written into out
+        require_some_data(tree, cfg.tasks, seed=cfg.seed, fidelity=cfg.fidelity)
         judging = load_judging(
             cfg.judge,
             cfg.task_judges,
@@ -277,13 +264,11 @@ class Runner:
         )
         judge, task_judges = judging.judge, judging.task_judges
         model = self.model or load_model(spec, seed=cfg.seed)
-        tree = resolve_data(cfg.data, seed=cfg.seed)  # bad data fails before anything is written into out
-        require_some_data(tree, cfg.tasks, seed=cfg.seed, fidelity=cfg.fidelity)
         if self.preflight:
             try:
                 await preflight(self._probes(model, judge, task_judges), scoring_apis(cfg.tasks))
             except BaseException:
-                await self._close_models(model, judge, task_judges)
+                await self._close_models(model, judging)
                 raise
         out.mkdir(parents=True, exist_ok=True)
         lock = RunLock(out, "run")
@@ -292,14 +277,14 @@ class Runner:
             store = RunStore.in_dir(out)
         except BaseException:
             lock.release()
-            await self._close_models(model, judge, task_judges)
+            await self._close_models(model, judging)
             raise
         summary = RunSummary(out, model.spec, {})
         if cfg.text_only:
             summary.not_run = {t: v for t in cfg.tasks if (v := image_variants_of(t, cfg.fidelity))}
         inv = 0
         status = "failed"
-        meter = JudgeMeter(self.progress).attach(judging.owned() + ([self.judge] if self.judge is not None else []))
+        meter = JudgeMeter(self.progress).attach(judging.owned())  # the given judge included
         try:
             check_compatible(store, cfg, model.spec)
             inv = store.begin_invocation("run")
@@ -355,10 +340,7 @@ class Runner:
             meter.detach()
             store.close()
             lock.release()
-            await self._close_models(model, judge, task_judges)
-            for j in judging.owned(self.judge):  # judges only the profile's roles use
-                if j is not judge and all(j is not t for t in task_judges.values()):
-                    await j.aclose()
+            await self._close_models(model, judging)
             summary.wall_s = time.perf_counter() - started
         return summary
 
@@ -376,12 +358,12 @@ class Runner:
                 probes.append(Probe("judge", chosen))
         return probes
 
-    async def _close_models(self, model: ChatModel, judge: ChatModel | None, task_judges: dict[str, ChatModel]) -> None:
-        """Close the adapters this runner created (not the ones it was given)."""
+    async def _close_models(self, model: ChatModel, judging: Judging) -> None:
+        """Close the adapters this runner created (not the ones it was given): the model under test and every
+        judge, the per-task and profile-role ones included."""
         if self.model is None:
             await model.aclose()
-        owned = [x for x in (judge, *task_judges.values()) if x is not None and x is not self.judge]
-        for j in {id(x): x for x in owned}.values():
+        for j in judging.owned(self.judge):
             await j.aclose()
 
     def _record_config(self, store: RunStore, out: Path, model: ChatModel, tree: DataTree) -> None:
