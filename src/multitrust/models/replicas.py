@@ -88,10 +88,8 @@ class ReplicaPool(ChatModel):
         return min(healthy, key=lambda r: (r.outstanding, r.requests))
 
     def _live(self, request: Request) -> list[Replica]:
-        """Replicas whose fail fast has not stopped this kind of request (all of them, if every one has:
-        the request then fails at once with the stop's cause)."""
-        live = [r for r in self.replicas if not getattr(r.model, "refuses", lambda _: False)(request)]
-        return live or self.replicas[:1]
+        """Replicas whose fail fast has not stopped this kind of request (empty when every one has)."""
+        return [r for r in self.replicas if not getattr(r.model, "refuses", lambda _: False)(request)]
 
     async def generate(self, request: Request) -> ModelReply:
         last: ModelCallError | None = None
@@ -100,8 +98,8 @@ class ReplicaPool(ChatModel):
         for attempt in range(1, self.max_attempts + 1):
             now = time.monotonic()
             live = self._live(request)
-            if len(live) == 1 and getattr(live[0].model, "refuses", lambda _: False)(request):
-                return await live[0].model.generate(request)  # raises the stop's error without sending
+            if not live:  # every replica stopped this kind of request: its error, raised without sending
+                return await self.replicas[0].model.generate(request)
             replica = self._pick(now, live)
             if replica is None:  # all backing off: wait for the first one to come back
                 soonest = min(live, key=lambda r: r.backoff_until)
