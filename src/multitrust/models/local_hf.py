@@ -283,9 +283,7 @@ class _Loaded:
         # (SmolVLM's own apply_chat_template reads video settings)
         self.template_via_tokenizer = getattr(processor, "_multitrust_no_video", False)
         # encoder-decoder LMs (InstructBLIP-T5) return only decoder tokens, which start with the start token
-        self.encoder_decoder = bool(getattr(model.config, "is_encoder_decoder", False)) or bool(
-            getattr(getattr(model.config, "text_config", None), "is_encoder_decoder", False)
-        )
+        self.encoder_decoder = is_encoder_decoder(model)
         # BLIP-style models cannot run without an image; their text-only prompts go to the LM alone
         self.images_required = getattr(model.config, "model_type", "") in _IMAGE_REQUIRED
         if self.images_required:
@@ -497,8 +495,14 @@ class HFChatModel(ChatModel):
 
     @staticmethod
     def _setup_padding(tokenizer: Any, model: Any) -> None:
-        """Left padding (generation appends on the right) and a pad token, so rows of a batch line up."""
-        tokenizer.padding_side = "left"
+        """Padding that keeps each row's answer independent of its batch companions, and a pad token.
+
+        Decoder-only models pad on the left (generation appends on the right). Encoder-decoder models
+        (InstructBLIP-T5) pad on the right: their processor puts the query-token placeholders in front of
+        the already padded text, so left padding would put the pads *between* the image and the text and
+        shift T5's relative positions — a short prompt's answer then changed with the longer prompts it was
+        batched with."""
+        tokenizer.padding_side = "right" if is_encoder_decoder(model) else "left"
         if tokenizer.pad_token_id is None:
             eos = tokenizer.eos_token or tokenizer.convert_ids_to_tokens(_first(model.generation_config.eos_token_id))
             tokenizer.pad_token = eos
@@ -663,6 +667,14 @@ class _PerRowLimit:
         if self._tensor is None or self._tensor.device != input_ids.device:
             self._tensor = torch.tensor(self.limits, device=input_ids.device)
         return (input_ids.shape[1] - self.prompt_len) >= self._tensor
+
+
+def is_encoder_decoder(model: Any) -> bool:
+    """Whether the model (or its language model, for VLMs) is an encoder-decoder (Flan-T5 in InstructBLIP)."""
+    config = model.config
+    return bool(getattr(config, "is_encoder_decoder", False)) or bool(
+        getattr(getattr(config, "text_config", None), "is_encoder_decoder", False)
+    )
 
 
 def _as_list(value: Any) -> list[int]:
