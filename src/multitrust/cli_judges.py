@@ -96,9 +96,27 @@ def _action_follow(task: str) -> Any:
     raise KeyError(f"{task} declares no follow-label action classifier")
 
 
+def _toxicity_chains(task: str) -> Any:
+    """The task's toxicity chains (Perspective, Moderation) run side by side: the role's verdict is their
+    mean, as S.2/S.3 average both scores (the refusal rule beside them is a role of its own)."""
+    from multitrust.scoring.classifiers.toxicity import ToxicityEvaluator
+    from multitrust.scoring.compose import AllOf
+    from multitrust.tasks.registry import get_task
+
+    for variant in get_task(task).variants:
+        ev = variant.evaluator
+        if isinstance(ev, AllOf):
+            chains = {name: part for name, part in ev.parts.items() if isinstance(part, ToxicityEvaluator)}
+            if chains:
+                return AllOf(chains, id="toxicity.chains")
+    raise KeyError(f"{task} declares no toxicity chains")
+
+
 def calibration_evaluator(role: str) -> tuple[str, Any]:
     if role == "action":
         return CALIBRATION_TASK[role], _action_follow(CALIBRATION_TASK[role])
+    if role == "toxicity":
+        return CALIBRATION_TASK[role], _toxicity_chains(CALIBRATION_TASK[role])
     found = role_evaluators().get(role) or []
     preferred = CALIBRATION_TASK.get(role)
     for task, ev in found:
@@ -213,8 +231,11 @@ def calibrate_cmd(
                 out.append(await calibration.calibrate(r, ev, task, ectx, seed=seed, rounds=rounds))
             return out
         finally:
+            from multitrust.scoring.classifiers.toxicity import aclose_backends
+
             for j in judging.owned():
                 await j.aclose()
+            await aclose_backends()  # the toxicity APIs' clients opened in this loop
 
     results = asyncio.run(go())
     table = Table(title=f"calibration of profile {escape(str(judge_profile))} (95% bootstrap intervals, seed {seed})")
