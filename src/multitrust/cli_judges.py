@@ -71,10 +71,52 @@ def role_evaluators() -> dict[str, list[tuple[str, Any]]]:
 
 
 #: the task whose evaluator calibrates each role (the role's most common declaration)
-CALIBRATION_TASK = {"consistency": "T.5", "refusal": "S.4", "harm": "S.4", "stereotype": "F.1"}
+CALIBRATION_TASK = {
+    "consistency": "T.5",
+    "refusal": "S.4",
+    "harm": "S.4",
+    "stereotype": "F.1",
+    "sensor-rater": "R.2",
+    "toxicity": "S.2",
+    "action": "P.4",
+}
+
+
+def _action_follow(task: str) -> Any:
+    """The task's action classifier asking for the follow label alone (P.4's leakage classifier): its 0 is
+    "does not follow" (classes 0-4, F.4's refusal set), and offline it is the refusal keywords — whereas
+    the reject-label classifiers are a constant 0 offline (the keywords OR-ed beside them decide)."""
+    from multitrust.scoring.classifiers.action import ActionClassifier
+    from multitrust.tasks.registry import get_task
+
+    for variant in get_task(task).variants:
+        for ev in _walk(variant.evaluator):
+            if isinstance(ev, ActionClassifier) and ev.labels == ("LABEL_5",):
+                return ev
+    raise KeyError(f"{task} declares no follow-label action classifier")
+
+
+def _toxicity_chains(task: str) -> Any:
+    """The task's toxicity chains (Perspective, Moderation) run side by side: the role's verdict is their
+    mean, as S.2/S.3 average both scores (the refusal rule beside them is a role of its own)."""
+    from multitrust.scoring.classifiers.toxicity import ToxicityEvaluator
+    from multitrust.scoring.compose import AllOf
+    from multitrust.tasks.registry import get_task
+
+    for variant in get_task(task).variants:
+        ev = variant.evaluator
+        if isinstance(ev, AllOf):
+            chains = {name: part for name, part in ev.parts.items() if isinstance(part, ToxicityEvaluator)}
+            if chains:
+                return AllOf(chains, id="toxicity.chains")
+    raise KeyError(f"{task} declares no toxicity chains")
 
 
 def calibration_evaluator(role: str) -> tuple[str, Any]:
+    if role == "action":
+        return CALIBRATION_TASK[role], _action_follow(CALIBRATION_TASK[role])
+    if role == "toxicity":
+        return CALIBRATION_TASK[role], _toxicity_chains(CALIBRATION_TASK[role])
     found = role_evaluators().get(role) or []
     preferred = CALIBRATION_TASK.get(role)
     for task, ev in found:
@@ -112,9 +154,7 @@ def judges_cmd(
     for role in ROLES:
         tasks = sorted({t for t, _ in users.get(role.name, [])})
         here = judge_label(role.name, ectx, tasks[0]) if tasks else "—"
-        if role.kind in ("toxicity", "action"):
-            here = judging.profile.effective(role.name) if judging.profile else "environment (see docs/judges.md)"
-        calib = lookup(role.name, here, fidelity, stored) if role.kind not in ("toxicity", "action") else "no set"
+        calib = lookup(role.name, here, fidelity, stored) if tasks else "—"
         roles.add_row(role.name, ", ".join(tasks), escape(here), escape(role.paper), escape(role.fallback), calib)
     console.print(roles)
     for note in judging.notes:
@@ -191,15 +231,23 @@ def calibrate_cmd(
                 out.append(await calibration.calibrate(r, ev, task, ectx, seed=seed, rounds=rounds))
             return out
         finally:
+            from multitrust.scoring.classifiers.toxicity import aclose_backends
+
             for j in judging.owned():
                 await j.aclose()
+            await aclose_backends()  # the toxicity APIs' clients opened in this loop
 
     results = asyncio.run(go())
     table = Table(title=f"calibration of profile {escape(str(judge_profile))} (95% bootstrap intervals, seed {seed})")
-    for col in ("role", "judge", "n", "unscored", "accuracy", "κ", "precision", "recall", "bias"):
-        table.add_column(col, justify="left" if col in ("role", "judge") else "right")
+    for col in ("role", "judge", "n", "unscored", "accuracy", "κ", "precision", "recall", "bias", "other"):
+        table.add_column(col, justify="left" if col in ("role", "judge", "other") else "right")
     for c in results:
         f = c.figures
+        other = []
+        if c.extra.get("mae") is not None:
+            other.append(f"MAE {c.extra['mae']:.1f}")
+        if c.extra.get("class_accuracy") is not None:
+            other.append(f"6-class accuracy {c.extra['class_accuracy']:.3f} (n {c.extra['class_n']})")
         table.add_row(
             c.role,
             escape(c.judge),
@@ -210,8 +258,13 @@ def calibrate_cmd(
             _fmt(f["precision"]) + _ci(c, "precision"),
             _fmt(f["recall"]) + _ci(c, "recall"),
             (_fmt(f["bias"]) if f["bias"] is None else f"{f['bias']:+.3f}") + _ci(c, "bias"),
+            ", ".join(other),
         )
     console.print(table)
+    for c in results:
+        decision = calibration.DECISIONS.get(c.role)
+        if decision is not None:
+            console.print(f"{c.role}: positive class = {escape(decision.meaning)}", highlight=False)
     if save_figures:
         path = calibration.save(results)
         console.print(f"figures stored in {escape(str(path))}", highlight=False)

@@ -72,7 +72,7 @@ def test_scripted_replay_judge_by_hand(tmp_path: Path) -> None:
 
 
 def test_packaged_sets_are_large_and_hand_labelled() -> None:
-    assert set(calibration.roles_with_sets()) == {"consistency", "harm", "refusal", "stereotype"}
+    assert {"consistency", "harm", "refusal", "stereotype"} <= set(calibration.roles_with_sets())
     for role in calibration.roles_with_sets():
         items, _ = calibration.load_set(role)
         assert len(items) >= 120
@@ -127,12 +127,11 @@ def test_calibrate_offline_profile_runs_every_set(tmp_path: Path) -> None:
     result = _cli("judges", "calibrate", "--rounds", "50", env={"MULTITRUST_CALIBRATION_FILE": str(store)})
     assert result.returncode == 0, result.stderr
     entries = json.loads(store.read_text())["entries"].values()
-    assert {(e["role"], e["judge"]) for e in entries} == {
-        ("consistency", "offline"),
-        ("harm", "offline"),
-        ("refusal", "rule:fixed"),
-        ("stereotype", "offline"),
-    }
+    judged = {(e["role"], e["judge"]) for e in entries}
+    assert {("consistency", "offline"), ("harm", "offline"), ("refusal", "rule:fixed"), ("stereotype", "offline")} <= (
+        judged
+    )
+    assert {r for r, _ in judged} == set(calibration.roles_with_sets())  # every shipped set
     assert "unknown" not in result.stdout
 
 
