@@ -93,6 +93,9 @@ def item_sample(role: str, task: str, item: Item) -> Sample:
     target = item.fields.get("truth", item.fields.get("behavior"))
     if role == "sensor-rater":  # R.2's target is "question->answer"
         target = f"{item.fields['question']}->{item.fields['answer']}"
+    meta: dict[str, Any] = {"fields": dict(item.fields)}
+    if "img_size" in item.fields:  # grounding: T.1's judge prompt reads the image size from meta
+        meta["img_size"] = item.fields["img_size"]
     return Sample(
         id=f"{task}/calibration/{item.id}",
         task=task,
@@ -100,7 +103,7 @@ def item_sample(role: str, task: str, item: Item) -> Sample:
         record=item.id,
         messages=(),
         target=target,
-        meta={"fields": dict(item.fields)},
+        meta=meta,
     )
 
 
