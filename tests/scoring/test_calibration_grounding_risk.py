@@ -67,6 +67,10 @@ def _replay(tmp_path: Path, task: str, replies: dict[str, str | None]) -> str:
 # ----------------------------------------------------------------------------------------- the packaged sets
 
 
+def test_both_sets_are_packaged() -> None:
+    assert {"grounding", "risk-keywords"} <= set(calibration.roles_with_sets())  # `judges calibrate` runs each
+
+
 @pytest.mark.parametrize(("role", "cases"), [("grounding", GROUNDING_CASES), ("risk-keywords", RISK_CASES)])
 def test_packaged_set_is_large_balanced_and_probes_every_hard_case(role: str, cases: set[str]) -> None:
     items, digest = calibration.load_set(role)
