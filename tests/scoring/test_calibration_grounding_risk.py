@@ -292,3 +292,32 @@ def test_calibrate_cli_offline_for_grounding_and_risk_keywords(tmp_path: Path) -
         assert e["n"] == len(items) and e["set_hash"] == digest
         assert e["unscored"] == 0 and e["errors"] == 0  # the fallbacks always give a verdict
         assert 0.0 <= e["figures"]["accuracy"] <= 1.0 and e["intervals"]["kappa"] is not None
+
+
+@pytest.mark.usefixtures("profile_env")
+def test_t1_and_s1_reports_show_the_calibration_of_their_offline_judges(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from multitrust import api
+    from multitrust.engine.config import RunConfig
+
+    store = tmp_path / "c.json"
+    monkeypatch.setenv("MULTITRUST_CALIBRATION_FILE", str(store))
+    cfg = RunConfig(
+        model="scripted:yes", tasks=["T.1", "S.1"], out=str(tmp_path / "run"), limit=2, judge_profile="offline"
+    )
+    api.run(cfg)
+    results = []
+    for role, items in (
+        # tiny lists the offline fallbacks get right (documented behaviour, as in the tests above)
+        ("grounding", [Item("a", 1, "[0.2, 0.2, 0.6, 0.6]", fields={"truth": TRUTH, "img_size": [9, 9]})]),
+        ("risk-keywords", [_risk_item("a", 1, "A kitchen knife."), _risk_item("b", 0, "There is no knife.")]),
+    ):
+        task, ev = calibration_evaluator(role)
+        results.append(asyncio.run(calibration.calibrate(role, ev, task, EvalContext(), items=items, rounds=10)))
+    calibration.save(results, store)
+    # grounding: one item, right → accuracy 1, κ undefined (one class only: "—"); risk-keywords: both right,
+    # rates 1/2 → p_e 1/2 → κ = (1 − 1/2)/(1/2) = 1
+    stats = api.score(tmp_path / "run")
+    assert stats.by_task["T.1"].provenance["calibration"]["grounding"] == "offline: κ —, accuracy 1.00 (n 1)"
+    assert stats.by_task["S.1"].provenance["calibration"] == {"risk-keywords": "offline: κ 1.00, accuracy 1.00 (n 2)"}
