@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from multitrust.core.errors import MultitrustError
 from multitrust.engine.config import RunConfig
 
 
@@ -13,6 +16,36 @@ def _money(value: float | None) -> str:
     if value is None:
         return "—"
     return f"${value:,.2f}" if value >= 0.01 or value == 0 else f"${value:.4f}"
+
+
+def price_notes(
+    specs: list[str], prices: dict[str, dict[str, float] | None], as_of: str, today: date | None = None
+) -> list[str]:
+    """One line per priced model saying its price and whether it was verified (the packaged table's are not:
+    written from memory on ``as_of``), and one per model whose shutdown date the table knows."""
+    from multitrust.engine.dryrun import price_verified, shutdown_for
+    from multitrust.models.spec import parse_model_spec
+
+    today = today or date.today()
+    lines = []
+    for spec in specs:
+        price = prices.get(spec)
+        try:
+            parsed = parse_model_spec(spec)
+        except MultitrustError:
+            continue  # a toxicity backend's name: free, nothing to say
+        if price is not None and (price["input"] or price["output"]):
+            state = "verified" if price_verified(parsed) else "UNVERIFIED (from memory, not checked with the provider)"
+            lines.append(
+                f"price of {spec}: {_money(price['input'])} in / {_money(price['output'])} out per 1M tokens, "
+                f"{state}, as of {as_of}"
+            )
+        gone = shutdown_for(parsed)
+        if gone is not None:
+            when = date.fromisoformat(gone["date"])
+            verb = "was shut down" if when <= today else "shuts down"
+            lines.append(f"note: {spec} {verb} on {gone['date']} (source: {gone['source']})")
+    return lines
 
 
 def print_dry_run(cfg: RunConfig, console: Console) -> None:
@@ -64,7 +97,8 @@ def print_dry_run(cfg: RunConfig, console: Console) -> None:
         soft_wrap=True,
     )
     prices = price_table()
-    unpriced = [s for s, p in plan.prices.items() if p is None and (s == plan.model or s in judges)]
+    used = [s for s in (plan.model, *judges) if s in plan.prices]
+    unpriced = [s for s in used if plan.prices[s] is None]
     console.print(
         f"estimated cost at most {_money(grand)}"
         + (f" (not priced: {', '.join(unpriced)})" if unpriced else "")
@@ -74,6 +108,8 @@ def print_dry_run(cfg: RunConfig, console: Console) -> None:
         markup=False,
         soft_wrap=True,
     )
+    for line in price_notes(used, plan.prices, prices["as_of"]):
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
     for t in plan.tasks:
         if t.error:
             console.print(f"{t.task}: {t.error}", highlight=False, markup=False, soft_wrap=True)

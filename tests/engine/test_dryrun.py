@@ -134,3 +134,68 @@ def test_a_selected_toxicity_api_is_counted_free(tmp_path: Path, monkeypatch: py
     cost, complete = plan.cost(s2)
     assert complete and cost == pytest.approx((3 * 8 * 2.5 + 3 * 30 * 10) / 1e6)  # the model's cost alone
     assert backend.attempts == 0
+
+
+# ------------------------------------------------------------------ unverified prices, shutdowns, profiles
+
+
+def test_every_packaged_price_is_marked_unverified_and_dated() -> None:
+    table = price_table()
+    assert table["as_of"] == "2025-08-01" and table["verified"] is False
+    assert all(entry["verified"] is False for entry in table["models"].values())  # written from memory
+
+
+def test_dry_run_says_prices_are_unverified_and_which_models_are_shut_down(
+    judge_tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    from rich.console import Console
+
+    from multitrust.cli_dryrun import print_dry_run
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    cfg = RunConfig(
+        model="openai:gpt-4.1-mini", tasks=["T.5"], data=str(judge_tree), out=str(tmp_path / "r"),
+        judge="openai:gpt-4-1106-preview",
+    )  # fmt: skip
+    buffer = io.StringIO()
+    print_dry_run(cfg, Console(file=buffer, width=400))
+    text = buffer.getvalue()
+    assert (
+        "price of openai:gpt-4.1-mini: $0.40 in / $1.60 out per 1M tokens, UNVERIFIED (from memory, not checked "
+        "with the provider), as of 2025-08-01"
+    ) in text
+    assert "price of openai:gpt-4-1106-preview: $10.00 in / $30.00 out" in text
+    assert "note: openai:gpt-4-1106-preview was shut down on 2026-10-23 (source: third-party copies" in text
+    assert "note: openai:gpt-4.1-mini" not in text  # no shutdown date is known for it
+
+
+def test_shutdown_dates_of_a_family_cover_its_dated_snapshots() -> None:
+    from datetime import date
+
+    from multitrust.cli_dryrun import price_notes
+
+    prices = {"openai:gpt-4o-2024-08-06": {"input": 2.5, "output": 10.0}, "openai:gpt-4o-mini": None}
+    before = price_notes(list(prices), prices, "2025-08-01", today=date(2027, 1, 13))
+    after = price_notes(list(prices), prices, "2025-08-01", today=date(2027, 1, 14))
+    assert [line.split(" (source")[0] for line in before if line.startswith("note:")] == [
+        "note: openai:gpt-4o-2024-08-06 shuts down on 2027-01-14",
+        "note: openai:gpt-4o-mini shuts down on 2027-01-14",
+    ]
+    assert next(line.split(" (source")[0] for line in after if line.startswith("note:")) == (
+        "note: openai:gpt-4o-2024-08-06 was shut down on 2027-01-14"
+    )
+
+
+def test_dry_run_counts_the_judges_of_a_profiles_roles(
+    judge_tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    profile = tmp_path / "p.yaml"
+    profile.write_text("name: t\nroles:\n  consistency: {judge: 'openai:gpt-4o-mini'}\n")
+    cfg = RunConfig(
+        model="scripted:yes", tasks=["T.5"], data=str(judge_tree), out=str(tmp_path / "r"), judge_profile=str(profile)
+    )
+    (t5,) = dry_run(cfg).tasks
+    assert list(t5.judges) == ["openai:gpt-4o-mini"] and t5.judges["openai:gpt-4o-mini"].requests == 2

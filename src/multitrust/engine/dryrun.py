@@ -42,6 +42,8 @@ __all__ = [
     "judge_calls",
     "price_for",
     "price_table",
+    "price_verified",
+    "shutdown_for",
     "task_calls_judge",
 ]
 
@@ -103,14 +105,37 @@ def price_table() -> dict[str, Any]:
     return json.loads(text)
 
 
-def price_for(spec: ModelSpec) -> dict[str, float] | None:
-    """``{"input": x, "output": y}`` per 1M tokens for a priced API model (a dated snapshot such as
-    ``gpt-4o-2024-08-06`` takes its family's price), None when unknown (self-hosted and local models)."""
+def _price_entry(spec: ModelSpec) -> dict[str, Any] | None:
     if spec.kind not in ("openai", "anthropic"):
         return None
     models = price_table()["models"]
     name = spec.target
     return models.get(f"{spec.kind}:{name}") or models.get(f"{spec.kind}:{_DATED.sub('', name)}")
+
+
+def price_for(spec: ModelSpec) -> dict[str, float] | None:
+    """``{"input": x, "output": y}`` per 1M tokens for a priced API model (a dated snapshot such as
+    ``gpt-4o-2024-08-06`` takes its family's price), None when unknown (self-hosted and local models)."""
+    entry = _price_entry(spec)
+    return None if entry is None else {"input": float(entry["input"]), "output": float(entry["output"])}
+
+
+def price_verified(spec: ModelSpec) -> bool:
+    """Whether the table's price of ``spec`` was checked against the provider's page (the packaged table
+    was written from memory: none is)."""
+    entry = _price_entry(spec)
+    return bool(entry and entry.get("verified", price_table().get("verified", False)))
+
+
+def shutdown_for(spec: ModelSpec) -> dict[str, str] | None:
+    """``{"date", "source"}`` when the table knows the model's shutdown date (the model itself, or its family
+    for a dated snapshot of a family the table marks), else None."""
+    shutdowns = price_table().get("shutdowns", {})
+    exact = shutdowns.get(f"{spec.kind}:{spec.target}")
+    if exact is not None:
+        return exact
+    family = shutdowns.get(f"{spec.kind}:{_DATED.sub('', spec.target)}")
+    return family if family is not None and family.get("family") else None
 
 
 # ------------------------------------------------------------------------------------------- judges
@@ -152,18 +177,22 @@ def judge_calls(evaluator: Evaluator, sample: Sample, ctx: EvalContext) -> list[
     this environment selected (Perspective, OpenAI Moderation) counts as a judge named by its backend,
     with an empty prompt and no completion: it scores the response alone."""
     from multitrust.scoring.classifiers.harmful import HARMBENCH_PROMPT, HarmBenchEvaluator
-    from multitrust.scoring.classifiers.toxicity import ToxicityEvaluator, _ApiBackend
+    from multitrust.scoring.classifiers.toxicity import TOXICITY_JUDGE_PROMPT, ToxicityEvaluator, _ApiBackend
     from multitrust.scoring.judge import LLMJudge
     from multitrust.tasks.robustness import NOISE_TEST_PROMPT, NoiseTestJudge
 
-    judge = ctx.judge_for(sample.task)
     out: list[tuple[str, str, int]] = []
     for part in evaluator_parts(evaluator):
         if isinstance(part, ToxicityEvaluator):
+            rater = part.llm_judge(ctx)  # a profile's LLM judge rates toxicity instead of a classifier
+            if rater is not None:
+                out.append((rater.spec, TOXICITY_JUDGE_PROMPT.format(text=""), 10))
+                continue
             backend = part.backend
             if isinstance(backend, _ApiBackend):
                 out.append((backend.name, "", 0))
             continue
+        judge = ctx.judge_for(sample.task, part.role)  # a per-task judge, a profile role's judge, --judge
         if judge is None:
             continue
         if isinstance(part, HarmBenchEvaluator):
@@ -242,13 +271,25 @@ class DryRun:
 def dry_run(cfg: RunConfig) -> DryRun:
     """Plan ``cfg`` and count what it would send (see the module docstring); sends and writes nothing."""
     spec = parse_model_spec(cfg.model)
-    judge_specs = {s: parse_model_spec(s) for s in [cfg.judge, *cfg.task_judges.values()] if s}
+    role_specs: dict[str, str | None] = {}
+    default = cfg.judge
+    if cfg.judge_profile:  # the profile's judges, with load_judging's precedence (no adapter is built)
+        from multitrust.scoring.profiles import load_profile, resolve
+
+        resolved = resolve(load_profile(cfg.judge_profile))
+        role_specs = dict(resolved.role_specs)
+        if cfg.judge:  # --judge fills the roles the profile leaves to their offline fallback
+            role_specs = {role: s for role, s in role_specs.items() if s}
+        default = cfg.judge or resolved.default
+    named = [default, *cfg.task_judges.values(), *role_specs.values()]
+    judge_specs = {s: parse_model_spec(s) for s in named if s}
     planned = {s: _Planned(p.canonical) for s, p in judge_specs.items()}
     ctx = EvalContext(
         fidelity=cfg.fidelity,
         refusal_list=cfg.refusal_list,
-        judge=planned.get(cfg.judge) if cfg.judge else None,
+        judge=planned.get(default) if default else None,
         task_judges={t: planned[s] for t, s in cfg.task_judges.items()},
+        role_judges={role: planned[s] if s else None for role, s in role_specs.items()},
     )
     prices: dict[str, dict[str, float] | None] = {spec.canonical: price_for(spec)}
     for p in judge_specs.values():
