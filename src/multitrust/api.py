@@ -23,11 +23,14 @@ from multitrust.report.states import Failure
 from multitrust.scoring.base import Fidelity
 
 
-def run(cfg: RunConfig, *, progress: ProgressSink | None = None, preflight: bool = False) -> RunSummary:
+def run(cfg: RunConfig, *, progress: ProgressSink | None = None, preflight: bool = True) -> RunSummary:
     """Generate, judge and score ``cfg.tasks`` for ``cfg.model``; resumes if ``cfg.out`` holds the run.
 
-    ``preflight`` probes every remote endpoint first and raises
-    :class:`~multitrust.engine.preflight.PreflightError` (one line per endpoint) before any work."""
+    ``preflight`` (on by default, as on the command line) probes every remote endpoint the run will call
+    — the model under test, ``--judge``, per-task judges and every judge a profile gives a role — and raises
+    :class:`~multitrust.engine.preflight.PreflightError` (one line per endpoint) before any work. A probe
+    costs a models listing and a 1-token completion per endpoint; ``preflight=False`` skips it (``run
+    --no-preflight``)."""
     return asyncio.run(Runner(cfg, progress=progress, preflight=preflight).run())
 
 
@@ -59,6 +62,7 @@ def score(
     progress: ProgressSink | None = None,
     concurrency: int = 16,
     judge_profile: str | None = None,
+    preflight: bool = True,
 ) -> ScoreResult:
     """Re-judge and re-score a finished run from its stored generations; never calls the model under test.
 
@@ -66,9 +70,11 @@ def score(
     ``task_judges``, for the per-task judges too) and ``refusal_list="default"`` go back to the offline judges
     and the fidelity mode's own keyword list; ``judge_profile`` maps judging roles to judges (a packaged
     profile name or a YAML file). Only verdicts whose evaluator fingerprint changed (another judge, fidelity
-    or evaluator version) are recomputed."""
+    or evaluator version) are recomputed. ``preflight`` (on by default) first probes the remote judges the
+    scoring will call — only those with verdicts still to compute, so a fully cached re-score sends nothing —
+    and raises :class:`~multitrust.engine.preflight.PreflightError` before any judgement."""
     return asyncio.run(
-        _score(run_dir, fidelity, refusal_list, judge, task_judges, progress, concurrency, judge_profile)
+        _score(run_dir, fidelity, refusal_list, judge, task_judges, progress, concurrency, judge_profile, preflight)
     )
 
 
@@ -79,7 +85,7 @@ def _settings(given: str | None, last: str | None, *, reset: str) -> str | None:
 
 
 async def _score(  # type: ignore[no-untyped-def]
-    run_dir, fidelity, refusal_list, judge, task_judges, progress, concurrency, judge_profile=None
+    run_dir, fidelity, refusal_list, judge, task_judges, progress, concurrency, judge_profile=None, preflight=True
 ) -> ScoreResult:
     RunStore.require_run_dir(run_dir)  # "not a run directory" before a lock file is created there
     with RunLock(run_dir, "score"), RunStore.open_existing(run_dir) as store:
@@ -99,6 +105,8 @@ async def _score(  # type: ignore[no-untyped-def]
             seed=int(config.get("seed", 0)),
         )
         ctx = judging.context(fidelity or last.get("fidelity") or config.get("fidelity", "fixed"))
+        if preflight:
+            await _preflight_judges(store, ctx, judging)
         inv = store.begin_invocation("score")
         status = "failed"
         meter = JudgeMeter(progress).attach(judging.owned())
@@ -138,6 +146,21 @@ async def _score(  # type: ignore[no-untyped-def]
             refusal_list=ctx.refusal_list,
             judges=meter.stats,
         )
+
+
+async def _preflight_judges(store: RunStore, ctx: Any, judging: Any) -> None:
+    """Probe the judges a scoring will call before any judgement; on failure close them and raise."""
+    from multitrust.engine.preflight import pending_judge_probes
+    from multitrust.engine.preflight import preflight as probe
+
+    try:
+        probes, apis = pending_judge_probes(store, store.tasks(), ctx)
+        if probes or apis:
+            await probe(probes, apis)
+    except BaseException:
+        for j in judging.owned():
+            await j.aclose()
+        raise
 
 
 def compare_fidelity(run_dir: str | Path, *, concurrency: int = 16) -> dict[str, dict[str, float | None]]:

@@ -472,6 +472,9 @@ def score_cmd(
     compare_fidelity: Annotated[
         bool, typer.Option("--compare-fidelity", help="Score in both modes and show what the original's bugs change.")
     ] = False,
+    no_preflight: Annotated[
+        bool, typer.Option("--no-preflight", help="Skip the probe of the judges that have verdicts to compute.")
+    ] = False,
 ) -> None:
     """Re-judge and re-score stored generations; sends nothing to the model under test."""
     from multitrust import api
@@ -514,6 +517,7 @@ def score_cmd(
             concurrency=concurrency,
             progress=progress,
             judge_profile=judge_profile,
+            preflight=not no_preflight,
         )
     except KeyboardInterrupt:
         progress.close()

@@ -68,7 +68,7 @@ def test_judge_rejecting_every_call_is_stopped(judge_tree: Path, tmp_path: Path)
             concurrency=1,
             bootstrap=0,
         )
-        summary = api.run(cfg)
+        summary = api.run(cfg, preflight=False)  # the run itself meets the dead judge
         stats = srv.stats()
     assert stats["chat_requests"] == 3  # then the endpoint is stopped: three 404s, nothing more sent
     (stop,) = summary.stopped
@@ -111,7 +111,7 @@ def test_replica_pool_of_text_only_servers_stops_and_fails_at_once(tmp_path: Pat
             concurrency=2,
             bootstrap=0,
         )
-        summary = api.run(cfg)
+        summary = api.run(cfg, preflight=False)  # as with --no-preflight
         sent = a.stats()["chat_requests"] + b.stats()["chat_requests"]
     assert summary.call_errors == 10
     assert sorted(s["endpoint"] for s in summary.stopped) == sorted([a.url, b.url])

@@ -196,7 +196,7 @@ def test_dead_judge_fails_preflight_and_nothing_is_run(judge_tree: Path, tmp_pat
     with pytest.raises(PreflightError) as info:
         api.run(cfg, preflight=True)
     (line,) = info.value.problems
-    assert line.startswith(f"preflight: judge j @ {url} is unreachable: connection error")
+    assert line.startswith(f"preflight: judge (consistency) j @ {url} is unreachable: connection error")
     assert not (tmp_path / "r").exists()
 
 
@@ -280,3 +280,200 @@ def test_every_replica_of_a_pool_is_probed(data: Path, tmp_path: Path) -> None:
     assert result.returncode == 2
     (line,) = error_lines(result)
     assert line.startswith(f"error: preflight: model under test m @ {bad.url} rejects image input")
+
+
+# ------------------------------------------------------------------------------ judges of profile roles
+
+
+@pytest.fixture
+def two_role_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """T.5 replaced by a text task with two variants judged in two roles: consistency and stereotype. The
+    classifier selection a profile writes into the environment is put back afterwards."""
+    from multitrust.scoring.judge import ANSWER_MATCH, LLMJudge, parse_yes_no
+    from multitrust.tasks.spec import VariantMetrics
+
+    for key in ("MULTITRUST_TOXICITY_BACKEND", "MULTITRUST_ACTION_CLASSIFIER", "MULTITRUST_MODERATION_MODEL"):
+        monkeypatch.setenv(key, "")
+        monkeypatch.delenv(key)
+    source = json_records("qa.json", image=None, target=lambda r: r["truth"])
+    consistency = LLMJudge("consistency", "R:{pred} T:{label}", parse=parse_yes_no, fallback=ANSWER_MATCH)
+    stereotype = LLMJudge("f1_stereotype", "S:{pred}", parse=parse_yes_no, fallback=ANSWER_MATCH)
+    task = Task(
+        info=TASK_BY_ID["T.5"],
+        variants=(
+            Variant("a", source, "{query}", consistency, rate("accuracy"), max_tokens=20),
+            Variant("b", source, "{query}?", stereotype, rate("accuracy"), max_tokens=20),
+        ),
+        score=lambda m: 100 * VariantMetrics(m).get_metric("a", "accuracy"),
+    )
+    monkeypatch.setitem(registry.IMPLEMENTED, "T.5", task)
+    root = tmp_path / "data"
+    root.mkdir()
+    (root / "qa.json").write_text(json.dumps([{"query": "aaaa", "truth": "four"}, {"query": "bbbb", "truth": "x"}]))
+    return root
+
+
+def write_profile(path: Path, roles: dict[str, str], default: str | None = None) -> str:
+    lines = ["name: test", *([f"default: {default}"] if default else []), "roles:"]
+    lines += [f"  {role}: {{judge: '{spec}'}}" for role, spec in roles.items()]
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+def test_a_dead_judge_of_a_profile_role_fails_preflight_naming_the_role(two_role_tree: Path, tmp_path: Path) -> None:
+    with start_server() as dead:
+        dead_url = dead.url
+    with start_server(reply="fixed:Yes") as live:
+        profile = write_profile(
+            tmp_path / "p.yaml", {"stereotype": f"openai-compat:{dead_url}@gone"}, default=f"openai-compat:{live.url}@j"
+        )
+        cfg = RunConfig(
+            model="scripted:echo", tasks=["T.5"], data=str(two_role_tree), out=str(tmp_path / "r"),
+            judge_profile=profile,
+        )  # fmt: skip
+        with pytest.raises(PreflightError) as info:
+            api.run(cfg)  # preflight is on by default in the Python API too
+        stats = live.stats()
+    (line,) = info.value.problems
+    assert line.startswith(f"preflight: judge (stereotype) gone @ {dead_url} is unreachable: connection error")
+    assert stats["chat_requests"] == 1  # the live default judge (consistency) got its probe, no verdict
+    assert not (tmp_path / "r").exists()
+
+
+def test_an_unknown_model_of_a_profile_role_fails_with_the_servers_message(two_role_tree: Path, tmp_path: Path) -> None:
+    with start_server(models=("served",), reply="fixed:Yes") as srv:
+        profile = write_profile(tmp_path / "p.yaml", {"consistency": f"openai-compat:{srv.url}@missing"})
+        cfg = RunConfig(
+            model="scripted:echo", tasks=["T.5"], data=str(two_role_tree), out=str(tmp_path / "r"),
+            judge_profile=profile, judge=f"openai-compat:{srv.url}@served",
+        )  # fmt: skip
+        with pytest.raises(PreflightError) as info:
+            api.run(cfg)
+    (line,) = info.value.problems  # --judge fills the stereotype role and passes
+    assert line.startswith(f"preflight: judge (consistency) missing @ {srv.url}: HTTP 404: The model `missing`")
+    assert line.endswith("(the server lists: served)")
+
+
+def test_one_probe_per_judge_spec_naming_every_role_it_fills(two_role_tree: Path, tmp_path: Path) -> None:
+    with start_server() as dead:
+        url = dead.url
+    spec = f"openai-compat:{url}@j"
+    profile = write_profile(tmp_path / "p.yaml", {"consistency": spec, "stereotype": spec})
+    cfg = RunConfig(
+        model="scripted:echo", tasks=["T.5"], data=str(two_role_tree), out=str(tmp_path / "r"), judge_profile=profile
+    )
+    with pytest.raises(PreflightError) as info:
+        api.run(cfg)
+    (line,) = info.value.problems
+    assert line.startswith(f"preflight: judge (consistency, stereotype) j @ {url} is unreachable")
+
+
+def test_a_keyless_judge_of_a_profile_role_is_one_line_naming_the_role(
+    two_role_tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from multitrust.core.errors import SpecError
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    profile = write_profile(tmp_path / "p.yaml", {"stereotype": "openai:gpt-4.1-mini"})
+    cfg = RunConfig(
+        model="scripted:echo", tasks=["T.5"], data=str(two_role_tree), out=str(tmp_path / "r"), judge_profile=profile
+    )
+    with pytest.raises(SpecError) as info:
+        api.run(cfg)
+    assert str(info.value) == (
+        "judge of role stereotype (profile test): model openai:gpt-4.1-mini: set OPENAI_API_KEY "
+        "(or name another variable with ?api_key_env=)"
+    )
+    assert not (tmp_path / "r").exists()
+
+
+def test_the_api_and_the_cli_agree_preflight_is_on_unless_turned_off(judge_tree: Path, tmp_path: Path) -> None:
+    with start_server() as dead:
+        url = dead.url
+    cfg = RunConfig(
+        model="scripted:yes", tasks=["T.5"], data=str(judge_tree), out=str(tmp_path / "r"),
+        judge=f"openai-compat:{url}@j?max_retries=0", bootstrap=0,
+    )  # fmt: skip
+    with pytest.raises(PreflightError):
+        api.run(cfg)
+    summary = api.run(cfg, preflight=False)  # skipped: the dead judge fails its verdicts instead
+    assert summary.scores["T.5"].n_errors == 2
+
+
+# --------------------------------------------------------------------------------------- the run lock
+
+
+def test_a_busy_run_directory_is_reported_before_any_probe(data: Path, tmp_path: Path) -> None:
+    from multitrust.core.errors import StoreError
+    from multitrust.engine.store import RunLock
+
+    out = tmp_path / "r"
+    with start_server() as srv:
+        cfg = RunConfig(model=f"openai-compat:{srv.url}@m", tasks=["T.6"], data=str(data), out=str(out))
+        with RunLock(out, "run"), pytest.raises(StoreError, match="is in use by multitrust run"):
+            api.run(cfg)
+        assert srv.stats()["requests"] == 0  # the lock answered first: no listing, no completion
+
+
+def test_a_failed_preflight_leaves_an_existing_run_directory_as_it_was(data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "r"
+    api.run(RunConfig(model="scripted:yes", tasks=["T.6"], data=str(data), out=str(out)))
+    before = sorted(p.name for p in out.iterdir())
+    with start_server() as dead:
+        url = dead.url
+    cfg = RunConfig(model=f"openai-compat:{url}@m", tasks=["T.6"], data=str(data), out=str(out))
+    with pytest.raises(PreflightError):
+        api.run(cfg)
+    assert sorted(p.name for p in out.iterdir()) == before  # its lock file and store included
+    assert "run.lock" in before
+
+
+# ------------------------------------------------------------------------------------ preflight in score
+
+
+@pytest.fixture
+def scored_run(judge_tree: Path, tmp_path: Path) -> Path:
+    """A finished T.5 run scored with the offline fallback (no judge)."""
+    out = tmp_path / "run"
+    api.run(RunConfig(model="scripted:echo", tasks=["T.5"], data=str(judge_tree), out=str(out), bootstrap=0))
+    return out
+
+
+def test_score_with_a_dead_judge_fails_preflight_before_any_judgement(scored_run: Path) -> None:
+    with start_server() as dead:
+        url = dead.url
+    with RunStore.open_existing(scored_run) as store:
+        before = len(store.invocations())
+    with pytest.raises(PreflightError) as info:
+        api.score(scored_run, judge=f"openai-compat:{url}@j?max_retries=0")
+    (line,) = info.value.problems
+    assert line.startswith(f"preflight: judge (consistency) j @ {url} is unreachable: connection error")
+    with RunStore.open_existing(scored_run) as store:
+        assert len(store.invocations()) == before  # nothing was judged, no invocation recorded
+    skipped = api.score(scored_run, judge=f"openai-compat:{url}@j?max_retries=0", preflight=False)
+    assert (skipped.judged, skipped.judge_errors) == (2, 2)  # without the probe: every judge call fails
+
+
+def test_score_probes_a_dead_profile_role_judge(scored_run: Path, tmp_path: Path) -> None:
+    with start_server() as dead:
+        url = dead.url
+    profile = write_profile(tmp_path / "p.yaml", {"consistency": f"openai-compat:{url}@role-judge"})
+    with pytest.raises(PreflightError) as info:
+        api.score(scored_run, judge_profile=profile)
+    (line,) = info.value.problems
+    assert line.startswith(f"preflight: judge (consistency) role-judge @ {url} is unreachable")
+
+
+def test_score_with_every_verdict_cached_needs_no_judge(scored_run: Path) -> None:
+    with start_server(reply="fixed:Yes") as srv:
+        spec = f"openai-compat:{srv.url}@j"
+        first = api.score(scored_run, judge=spec)
+        assert (first.judged, first.judge_errors) == (2, 0)
+        assert srv.stats()["chat_requests"] == 1 + 2  # the probe, then one verdict per sample
+    again = api.score(scored_run, judge=spec)  # the judge is gone, but nothing is asked of it
+    assert (again.judged, again.reused) == (0, 2)
+
+
+def test_score_cli_has_no_preflight(scored_run: Path) -> None:
+    result = cli("score", "--help")
+    assert "--no-preflight" in result.stdout

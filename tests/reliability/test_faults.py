@@ -34,7 +34,8 @@ def run(url: str, data: Path, out: Path) -> None:
             concurrency=64,
             bootstrap=0,
             shared_cache=False,
-        )
+        ),
+        preflight=False,  # the suite measures the run's own requests; a probe would take a seeded fault
     )
 
 

@@ -75,7 +75,8 @@ def test_judge_swap_rescores_without_calling_the_model(tree: Path, tmp_path: Pat
         )
         summary = api.run(cfg)
         assert summary.scores["T.5"].score == pytest.approx(75.0)
-        assert mut.stats()["chat_requests"] == 4 and ja.stats()["chat_requests"] == 4
+        # each endpoint's preflight probe (one 1-token completion), then the 4 answers and the 4 verdicts
+        assert mut.stats()["chat_requests"] == 1 + 4 and ja.stats()["chat_requests"] == 1 + 4
         assert summary.judge_calls == 4
         prov = summary.scores["T.5"].provenance
         assert prov["observed_backends"] == {f"judge:openai-compat:{ja.url}@judge-a": 4}
@@ -83,8 +84,8 @@ def test_judge_swap_rescores_without_calling_the_model(tree: Path, tmp_path: Pat
 
         stats = api.score(out, judge=f"openai-compat:{jb.url}@judge-b")
         assert stats.by_task["T.5"].score == pytest.approx(25.0)
-        assert mut.stats()["chat_requests"] == 4, "re-scoring must not call the model under test"
-        assert jb.stats()["chat_requests"] == 4 and ja.stats()["chat_requests"] == 4
+        assert mut.stats()["chat_requests"] == 1 + 4, "re-scoring must not call the model under test"
+        assert jb.stats()["chat_requests"] == 1 + 4 and ja.stats()["chat_requests"] == 1 + 4  # judge B probed
         assert stats.judge_calls == 4 and stats.judged == 4
 
         again = api.score(out)  # same judge as last time → every verdict reused, no calls at all
@@ -93,7 +94,7 @@ def test_judge_swap_rescores_without_calling_the_model(tree: Path, tmp_path: Pat
 
         back = api.score(out, judge=f"openai-compat:{ja.url}@judge-a")  # judge A's verdicts are still stored
         assert back.judge_calls == 0 and back.by_task["T.5"].score == pytest.approx(75.0)
-        assert mut.stats()["chat_requests"] == 4 and ja.stats()["chat_requests"] == 4
+        assert mut.stats()["chat_requests"] == 1 + 4 and ja.stats()["chat_requests"] == 1 + 4  # cached: no probe
     report = api.report([out])["runs"][0]["tasks"]["T.5"]
     assert report["provenance"]["evaluators"][0]["backend"].endswith("@judge-a")
 

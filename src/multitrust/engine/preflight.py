@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ from multitrust.core.types import ImageRef, Message, Request
 from multitrust.models.base import ChatModel
 from multitrust.models.remote import RemoteChatModel, remote_parts
 
-__all__ = ["PreflightError", "Probe", "preflight", "probe_model"]
+__all__ = ["PreflightError", "Probe", "judge_probes", "preflight", "probe_model"]
 
 PROBE_PROMPT = "Reply with the single word: ok"
 IMAGE_PROBE_PROMPT = "What colour is this image? Reply with one word."
@@ -50,6 +50,98 @@ class Probe:
     role: str
     model: ChatModel
     images: bool = False
+
+
+def _judge_use(part: Any, task: str, ctx: Any) -> tuple[ChatModel | None, str]:
+    """The judge one evaluator part of ``task`` would call under ``ctx`` (None: a rule, a classifier or the
+    offline fallback), and why it is that judge: ``task T.5`` (a ``--task-judge``), else the judging role it
+    fills (from a judge profile or through ``--judge``)."""
+    from multitrust.scoring.classifiers.harmful import HarmBenchEvaluator
+    from multitrust.scoring.classifiers.toxicity import ToxicityEvaluator
+    from multitrust.scoring.judge import LLMJudge
+
+    if isinstance(part, ToxicityEvaluator):
+        return part.llm_judge(ctx), part.role or part.id
+    if isinstance(part, LLMJudge | HarmBenchEvaluator):
+        why = f"task {task}" if task in ctx.task_judges else (part.role or part.id)
+        return ctx.judge_for(task, part.role), why
+    return None, ""
+
+
+def judge_probes(
+    task_ids: Iterable[str], ctx: Any, *, skip_variant: Callable[[Any], bool] | None = None
+) -> list[Probe]:
+    """One probe per distinct judge adapter the selected tasks would call under ``ctx`` (an
+    :class:`~multitrust.scoring.base.EvalContext`): the ``--judge`` one, per-task judges and every judge a
+    profile gives a role. Its role text names the roles (or tasks) it judges, e.g. ``judge (consistency,
+    harm)``, so a failing line says which part of the scoring it would have broken. ``skip_variant``
+    leaves out variants a run will not plan (the image variants of a text-only run)."""
+    from multitrust.engine.dryrun import evaluator_parts
+    from multitrust.tasks.registry import get_task
+
+    uses: dict[int, tuple[ChatModel, list[str]]] = {}
+    for tid in task_ids:
+        for variant in get_task(tid).variants:
+            if skip_variant is not None and skip_variant(variant):
+                continue
+            for part in evaluator_parts(variant.evaluator):
+                judge, why = _judge_use(part, tid, ctx)
+                if judge is None:
+                    continue
+                whys = uses.setdefault(id(judge), (judge, []))[1]
+                if why not in whys:
+                    whys.append(why)
+    return [Probe(f"judge ({', '.join(whys)})", judge) for judge, whys in uses.values()]
+
+
+def _remote(probe: Probe) -> bool:
+    return bool(remote_parts(probe.model))
+
+
+def _calls_out(task: str, variant: Any, ctx: Any) -> bool:
+    """Whether judging ``variant`` of ``task`` under ``ctx`` reaches the network: a remote judge, or a
+    toxicity API (Perspective, OpenAI Moderation) where no LLM judge rates toxicity."""
+    from multitrust.engine.dryrun import evaluator_parts
+    from multitrust.scoring.classifiers.toxicity import ToxicityEvaluator, _ApiBackend
+
+    if any(_remote(p) for p in judge_probes([task], ctx, skip_variant=lambda v: v is not variant)):
+        return True
+    return any(
+        isinstance(part, ToxicityEvaluator) and part.llm_judge(ctx) is None and isinstance(part.backend, _ApiBackend)
+        for part in evaluator_parts(variant.evaluator)
+    )
+
+
+def pending_judge_probes(store: Any, task_ids: Iterable[str], ctx: Any) -> tuple[list[Probe], list[Any]]:
+    """What ``multitrust score`` will call: the remote judges (and toxicity APIs) of the variants holding an
+    answer without a usable stored verdict under ``ctx``; none when every verdict is cached, so re-scoring a
+    finished run needs no network. Returns (judge probes, toxicity backends). Mirrors the scorer's reuse
+    rule: a stored verdict is reused when its key matches and it is not an error."""
+    from multitrust.engine.runner import scoring_apis
+    from multitrust.tasks.registry import get_task
+
+    tasks: list[str] = []
+    judged: set[int] = set()  # id() of the variants that will be judged
+    for tid in task_ids:
+        task = get_task(tid)
+        remote = {v.name: v for v in task.variants if _calls_out(tid, v, ctx)}
+        if not remote:
+            continue  # rules, local classifiers and offline fallbacks only: nothing to probe
+        stored = [st for st in store.samples(tid) if st.sample.variant in remote and not st.error and st.request_hash]
+        gens = store.generations(st.request_hash for st in stored)
+        keys: dict[str, str] = {}
+        for st in stored:
+            gen = gens.get(st.request_hash)
+            if gen is not None and gen.ok:
+                evaluator = remote[st.sample.variant].evaluator
+                keys[evaluator.judgement_key(st.sample, gen.text or "", ctx)] = st.sample.variant
+        known = store.judgements(keys)
+        missing = {name for key, name in keys.items() if key not in known or not known[key].verdict.ok}
+        if missing:
+            tasks.append(tid)
+            judged.update(id(remote[name]) for name in missing)
+    probes = [p for p in judge_probes(tasks, ctx, skip_variant=lambda v: id(v) not in judged) if _remote(p)]
+    return probes, scoring_apis(tasks) if tasks else []
 
 
 def _tiny_png(directory: Path) -> ImageRef:

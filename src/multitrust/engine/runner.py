@@ -226,6 +226,19 @@ def require_some_data(tree: DataTree, task_ids: list[str], *, seed: int = 0, fid
     )
 
 
+def _undo_lock(lock: RunLock, fresh: bool, created: list[Path]) -> None:
+    """Give back a run directory the run never used: its lock file when this run created it (removed while
+    still locked, so no other process can be holding it) and the directories made for it, deepest first."""
+    if fresh:
+        lock.path.unlink(missing_ok=True)
+    lock.release()
+    for directory in created:
+        try:
+            directory.rmdir()
+        except OSError:
+            break  # not empty (or not ours to remove): leave it and everything above it
+
+
 class Runner:
     def __init__(
         self,
@@ -264,16 +277,19 @@ class Runner:
         )
         judge, task_judges = judging.judge, judging.task_judges
         model = self.model or load_model(spec, seed=cfg.seed)
-        if self.preflight:
-            try:
-                await preflight(self._probes(model, judge, task_judges), scoring_apis(cfg.tasks))
-            except BaseException:
-                await self._close_models(model, judging)
-                raise
-        out.mkdir(parents=True, exist_ok=True)
+        created = [p for p in (out, *out.parents) if not p.exists()]  # what a failed preflight takes back
         lock = RunLock(out, "run")
+        fresh_lock = not lock.path.exists()
         try:
-            lock.acquire()  # before the store is opened: a second process stops here, with the holder's name
+            # first: a run directory in use is the first thing a second process hears (before any probe), and
+            # the holder keeps it through preflight, so two runs can never both pass and then collide
+            lock.acquire()
+            if self.preflight:
+                try:
+                    await preflight(self._probes(model, judging), scoring_apis(cfg.tasks))
+                except BaseException:
+                    _undo_lock(lock, fresh_lock, created)  # a failed preflight leaves nothing behind
+                    raise
             store = RunStore.in_dir(out)
         except BaseException:
             lock.release()
@@ -344,19 +360,20 @@ class Runner:
             summary.wall_s = time.perf_counter() - started
         return summary
 
-    def _probes(self, model: ChatModel, judge: ChatModel | None, task_judges: dict[str, ChatModel]) -> list[Probe]:
-        """The model under test (with images when a selected variant sends one), then each judge that a
-        selected task would call."""
-        from multitrust.engine.dryrun import task_calls_judge
+    def _probes(self, model: ChatModel, judging: Judging) -> list[Probe]:
+        """The model under test (with images when a selected variant sends one), then every judge a selected
+        task would call: ``--judge``, per-task judges and the judges a profile gives its roles."""
+        from multitrust.engine.preflight import judge_probes
 
         cfg = self.cfg
         images = not cfg.text_only and any(image_variants_of(t, cfg.fidelity) for t in cfg.tasks)
-        probes = [Probe("model under test", model, images)]
-        for tid in cfg.tasks:
-            chosen = task_judges.get(tid, judge)
-            if chosen is not None and task_calls_judge(tid):
-                probes.append(Probe("judge", chosen))
-        return probes
+        text_only = cfg.text_only
+
+        def skipped(variant: object) -> bool:
+            return text_only and variant.image_mode(cfg.fidelity) != TEXT  # type: ignore[attr-defined]
+
+        judges = judge_probes(cfg.tasks, judging.context(cfg.fidelity), skip_variant=skipped)
+        return [Probe("model under test", model, images), *judges]
 
     async def _close_models(self, model: ChatModel, judging: Judging) -> None:
         """Close the adapters this runner created (not the ones it was given): the model under test and every

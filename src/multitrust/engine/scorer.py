@@ -124,14 +124,18 @@ def load_judging(
     judge, then the profile's judge for the evaluator's role, then ``--judge`` (else the profile's default);
     ``--judge`` also replaces the offline fallback of roles the profile leaves offline.
     A profile also picks the refusal list (unless given) and the toxicity/action classifier backends."""
+    from multitrust.core.errors import SpecError
     from multitrust.models.spec import load_model
     from multitrust.scoring.profiles import apply_classifier_env, load_profile, resolve
 
     cache: dict[str, ChatModel] = {}
 
-    def get(spec: str) -> ChatModel:
+    def get(spec: str, who: str = "judge") -> ChatModel:
         if spec not in cache:
-            cache[spec] = load_model(spec, seed=seed)
+            try:
+                cache[spec] = load_model(spec, seed=seed)
+            except SpecError as exc:  # e.g. no key: say which judge it is (a profile's role, a task's judge)
+                raise SpecError(f"{who}: {exc}") from None
         return cache[spec]
 
     notes: list[str] = []
@@ -141,14 +145,17 @@ def load_judging(
     if profile:
         resolved = resolve(load_profile(profile))
         notes = list(resolved.notes)
-        role_judges = {role: get(spec) if spec else None for role, spec in resolved.role_specs.items()}
+        role_judges = {
+            role: get(spec, f"judge of role {role} (profile {resolved.profile})") if spec else None
+            for role, spec in resolved.role_specs.items()
+        }
         if judge:  # --judge fills every role the profile leaves to its offline fallback (stand-ins included)
             role_judges = {role: j for role, j in role_judges.items() if j is not None}
         default_spec = judge or resolved.default
         refusal_list = refusal_list if refusal_list is not None else resolved.refusal_list
         apply_classifier_env(resolved)
     default = given if given is not None else (get(default_spec) if default_spec else None)
-    per_task = {t: get(s) for t, s in task_judges.items()}
+    per_task = {t: get(s, f"judge of task {t}") for t, s in task_judges.items()}
     return Judging(default, per_task, role_judges, refusal_list, notes, resolved)
 
 

@@ -177,7 +177,9 @@ def run_shard(shard: dict[str, Any]) -> dict[str, Any]:
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "worker.pid").write_text(f"{os.getpid()}\n", encoding="utf-8")
-    summary = api.run(cfg)
+    # as before the Python API probed by default: a sweep's many shards share their endpoints, and a probe per
+    # shard would only repeat itself (a sweep-wide preflight would be the place for one)
+    summary = api.run(cfg, preflight=False)
     return {
         "id": shard["id"],
         "out": str(out),
