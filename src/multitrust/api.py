@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -21,6 +22,8 @@ from multitrust.engine.store import RunLock, RunStore
 from multitrust.report.run_report import RunResults, build_report
 from multitrust.report.states import Failure
 from multitrust.scoring.base import Fidelity
+
+log = logging.getLogger(__name__)
 
 
 def run(cfg: RunConfig, *, progress: ProgressSink | None = None, preflight: bool = True) -> RunSummary:
@@ -105,6 +108,10 @@ async def _score(  # type: ignore[no-untyped-def]
             seed=int(config.get("seed", 0)),
         )
         ctx = judging.context(fidelity or last.get("fidelity") or config.get("fidelity", "fixed"))
+        log.info(
+            "score: fidelity %s, judge %s, per-task judges %s, profile %s", ctx.fidelity, redact_spec(judge_spec),
+            {t: redact_spec(j) for t, j in per_task.items()} or "none", profile or "none",
+        )  # fmt: skip
         if preflight:
             await _preflight_judges(store, ctx, judging)
         inv = store.begin_invocation("score")
@@ -264,6 +271,9 @@ def report(
     from multitrust.report import export
 
     data = build_report([load_results(d) for d in run_dirs], compare_published=compare_published)
+    for kind, path in (("JSON", json_path), ("CSV", csv_path), ("samples JSONL", samples_path), ("HTML", html_path)):
+        if path is not None:
+            log.info("report: writing %s to %s", kind, path)
     if json_path is not None:
         export.write_json(data, json_path)
     if csv_path is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from pathlib import Path
@@ -67,11 +68,51 @@ TaskJudgeOption = Annotated[
 RefusalListOption = Annotated[
     str | None, typer.Option(help="Refusal keywords: 'paper' (v0.1.0), '2025' (HEAD) or 'fixed'.")
 ]
+VerboseOption = Annotated[
+    bool,
+    typer.Option(
+        "--verbose",
+        "-v",
+        help="More detail on stderr: preflight probes, retries and failed requests with their causes, judge calls.",
+    ),
+]
+
+
+class _ConsoleLog(logging.Handler):
+    """``--verbose``: the package's log records on stderr, one line each, printed literally (never as rich
+    markup) and with every credential taken out (:func:`multitrust.core.redact.redact_text`)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from multitrust.core.redact import redact_text
+
+        try:
+            text = record.getMessage()
+            if record.exc_info and record.exc_info[1] is not None:
+                text += f" ({type(record.exc_info[1]).__name__}: {record.exc_info[1]})"
+            text = redact_text(text)
+        except Exception:  # a record that cannot be formatted is dropped, never printed raw
+            return
+        colour = "yellow" if record.levelno >= logging.WARNING else "dim"
+        err_console.print(f"[{colour}]{record.levelname.lower()}:[/] {lit(text)}", highlight=False, soft_wrap=True)
+
+
+def _verbose(on: bool) -> None:
+    """Show the package's INFO records on stderr (``--verbose``); off: only warnings that say something is
+    wrong, as before (none of the package's are printed by default)."""
+    logger = logging.getLogger("multitrust")
+    for handler in [h for h in logger.handlers if isinstance(h, _ConsoleLog)]:
+        logger.removeHandler(handler)
+    if on:
+        logger.addHandler(_ConsoleLog())
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
 
 
 def _fail(message: str, code: int = 2) -> None:
     """One line ``error: MESSAGE`` on stderr (``message`` is plain text, printed literally) and exit ``code``."""
-    err_console.print(f"[bold red]error:[/] {lit(message)}", highlight=False, markup=True, soft_wrap=True)
+    from multitrust.core.redact import redact_text
+
+    err_console.print(f"[bold red]error:[/] {lit(redact_text(message))}", highlight=False, markup=True, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -92,6 +133,9 @@ def _main(
     ] = False,
 ) -> None:
     """Measure how trustworthy a multimodal LLM is: the 32 MultiTrust tasks."""
+    from multitrust.core.redact import remember_env_secrets
+
+    remember_env_secrets()  # keys in the environment are scrubbed from anything printed or stored
 
 
 @list_app.command("tasks")
@@ -274,6 +318,7 @@ def run_cmd(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print requests, tokens and estimated cost per task; send nothing.")
     ] = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Run tasks against a model; re-running the same command resumes where it stopped.
 
@@ -286,6 +331,7 @@ def run_cmd(
     from multitrust.models.spec import parse_model_spec
     from multitrust.tasks.registry import select_tasks
 
+    _verbose(verbose)
     try:
         settings = load_config_file(config) if config else {}
         given = {
@@ -475,11 +521,13 @@ def score_cmd(
     no_preflight: Annotated[
         bool, typer.Option("--no-preflight", help="Skip the probe of the judges that have verdicts to compute.")
     ] = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Re-judge and re-score stored generations; sends nothing to the model under test."""
     from multitrust import api
     from multitrust.core.taxonomy import TASK_BY_ID
 
+    _verbose(verbose)
     if fidelity is not None and fidelity not in ("fixed", "paper"):
         _fail(f"--fidelity must be 'fixed' or 'paper', not {fidelity!r}")
     if compare_fidelity:
@@ -575,11 +623,13 @@ def report_cmd(
     ] = False,
     redact: Annotated[bool, typer.Option("--redact", help="Mask PII in the HTML's privacy-task samples.")] = False,
     max_samples: Annotated[int, typer.Option(help="Samples per run in the HTML sample browser.")] = 2000,
+    verbose: VerboseOption = False,
 ) -> None:
     """Print task and aggregate scores of runs, and export them (JSON, HTML, CSV, per-sample JSONL)."""
     from multitrust import api
     from multitrust.core.taxonomy import SUBASPECTS, TASKS
 
+    _verbose(verbose)
     try:
         data = api.report(
             run_dirs,

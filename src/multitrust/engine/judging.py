@@ -7,6 +7,8 @@ judge spec, summed into the invocation row of the run store and into the report.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -16,6 +18,7 @@ from multitrust.engine.progress import NullProgress, ProgressSink
 from multitrust.models.base import ChatModel
 
 JUDGE_PROGRESS_KEY = "judging"
+log = logging.getLogger(__name__)
 
 
 class JudgeMeter:
@@ -45,16 +48,20 @@ class JudgeMeter:
         async def generate(request: Request) -> ModelReply:
             self._ensure_line()
             counts["calls"] += 1
+            started = time.perf_counter()
             try:
                 reply = await original(request)
-            except ModelCallError:
+            except ModelCallError as exc:
                 counts["failed"] += 1
                 self.progress.advance(JUDGE_PROGRESS_KEY, error=True)
+                log.warning("judge %s: call %s failed: %s", spec, request.hash[:12], exc)
                 raise
             self.progress.advance(JUDGE_PROGRESS_KEY)
+            log.info("judge %s: call %s answered in %.2fs", spec, request.hash[:12], time.perf_counter() - started)
             return reply
 
         def on_retry(request: Request, attempt: int, reason: str) -> None:
+            log.info("judge %s: call %s, attempt %d failed: %s", spec, request.hash[:12], attempt, reason)
             counts["retries"] += 1
             self.progress.retry(JUDGE_PROGRESS_KEY)
             if previous_hook is not None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -27,6 +28,8 @@ from multitrust.models.base import ChatModel
 from multitrust.models.remote import RemoteChatModel, remote_parts
 
 __all__ = ["PreflightError", "Probe", "judge_probes", "preflight", "probe_model"]
+
+log = logging.getLogger(__name__)
 
 PROBE_PROMPT = "Reply with the single word: ok"
 IMAGE_PROBE_PROMPT = "What colour is this image? Reply with one word."
@@ -156,7 +159,13 @@ def _tiny_png(directory: Path) -> ImageRef:
 async def probe_model(probe: Probe) -> str | None:
     """None when the model answered every probe, else one line saying what failed (server's message);
     each replica of a replica pool is probed, and the first failing one is named."""
-    results = await asyncio.gather(*(_probe_remote(probe, m) for m in remote_parts(probe.model)))
+    parts = remote_parts(probe.model)
+    if not parts:
+        log.info("preflight: %s %s: nothing to probe (not a remote endpoint)", probe.role, probe.model.spec)
+    results = await asyncio.gather(*(_probe_remote(probe, m) for m in parts))
+    for model, result in zip(parts, results, strict=True):
+        what = "ok" if result is None else "failed"
+        log.info("preflight: %s %s @ %s: %s", probe.role, model.model, model.endpoint, what)
     return next((r for r in results if r is not None), None)  # scripted / built-in / local: nothing to reach
 
 
@@ -164,6 +173,7 @@ async def _probe_remote(probe: Probe, model: RemoteChatModel) -> str | None:
     who = f"{probe.role} {model.model} @ {model.endpoint}"
     official = model.base_url is None  # the provider's own API: its listing is authoritative
     listed: list[str] | None = None
+    log.info("preflight: probing %s (models list, a 1-token completion%s)", who, ", an image" if probe.images else "")
     try:
         listed = await model.list_model_ids()
     except Exception as exc:  # SDK errors of the listing call, mapped like any call
@@ -171,6 +181,7 @@ async def _probe_remote(probe: Probe, model: RemoteChatModel) -> str | None:
             failure = model._classify(exc)
         except Exception:
             return f"preflight: {who}: {type(exc).__name__}"
+        log.info("preflight: %s: models list failed: %s", who, failure.reason)
         if failure.unreachable:
             return f"preflight: {who} is unreachable: {failure.reason}"
         # anything else (a key without the models scope gets 403 here) leaves it to the completion probe
@@ -213,12 +224,14 @@ async def probe_scoring_api(backend: Any) -> str | None:
 
     saved = backend.policy
     backend.policy = dataclasses.replace(saved, max_retries=min(saved.max_retries, 1))
+    log.info("preflight: probing toxicity classifier %s", backend.name)
     try:
         await backend.score("Have a nice day.")
     except ScoreError as exc:
         return f"preflight: toxicity classifier {exc}"
     finally:
         backend.policy = saved
+    log.info("preflight: toxicity classifier %s: ok", backend.name)
     return None
 
 

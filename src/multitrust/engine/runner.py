@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,7 @@ from multitrust import __version__
 from multitrust.core.errors import DataError, ModelCallError, StoreError
 from multitrust.core.files import write_text
 from multitrust.core.hashing import sha256_hex
-from multitrust.core.redact import redact_spec
+from multitrust.core.redact import redact_spec, redact_text
 from multitrust.core.types import Generation, Request, Sample, TaskScore
 from multitrust.data.locate import cache_root, resolve_data
 from multitrust.data.tree import DataTree
@@ -35,6 +36,7 @@ from multitrust.tasks.registry import get_task
 from multitrust.tasks.spec import TEXT, SourceOptions, build_samples
 
 CONFIG_FILE = "config.json"
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -224,6 +226,18 @@ def require_some_data(tree: DataTree, task_ids: list[str], *, seed: int = 0, fid
         "needs, or pass --data builtin",
         path=str(tree.root),
     )
+
+
+def _chain(exc: BaseException) -> str:
+    """An exception and its causes, one line (``A: text <- B: text``), for the verbose console; the console's
+    filter takes credentials out."""
+    parts, seen = [], set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        parts.append(f"{type(current).__name__}: {current}")
+        current = current.__cause__ or current.__context__
+    return " <- ".join(parts)
 
 
 def _undo_lock(lock: RunLock, fresh: bool, created: list[Path]) -> None:
@@ -469,6 +483,8 @@ class Runner:
         def on_retry(request: Request, attempt: int, reason: str) -> None:
             store.note_attempt(request.hash)  # the retry is about to be sent
             self.progress.retry(self._task_of.get(request.hash, ""))
+            log.info("retry: %s request %s, attempt %d failed: %s", self._task_of.get(request.hash, "?"),
+                     request.hash[:12], attempt, reason)  # fmt: skip
 
         model.on_retry = on_retry
         planner = asyncio.create_task(self._plan(store, tree, model, summary, queue, concurrency))
@@ -512,13 +528,17 @@ class Runner:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # an adapter bug fails its request, not the run
+                log.info("%s request %s: %s", item.task, item.request.hash[:12], _chain(exc))
                 gen = Generation(
                     item.request.hash,
                     model.spec,
                     None,
                     latency_s=time.perf_counter() - t0,
-                    error=f"{type(exc).__name__}: {exc}",
+                    error=redact_text(f"{type(exc).__name__}: {exc}"),  # an SDK's text may quote a URL or a key
                 )
+            if gen.error is not None:
+                log.warning("%s request %s failed after %s attempt(s): %s", item.task, item.request.hash[:12],
+                            gen.attempts, gen.error)  # fmt: skip
             store.put_generation(gen)
             if self._shared is not None and gen.ok and shareable(model, item.request):
                 self._shared.put(gen)

@@ -599,10 +599,13 @@ class RemoteChatModel(ChatModel):
 
     def _scrub(self, text: str, limit: int = MAX_REASON_CHARS) -> str:
         """One line, without the key and without any ``user:password@`` of a URL the text quotes."""
-        text = _USERINFO.sub("//", one_line(text, limit))
+        from multitrust.core.redact import scrub_secrets, secret_forms
+
+        text = _USERINFO.sub("//", " ".join(str(text).split()))  # before cutting: a cut key is a leaked prefix
         if self._secret and len(self._secret) >= 4:
-            text = text.replace(self._secret, "***")
-        return text
+            for form in sorted(secret_forms(self._secret) | {self._secret}, key=len, reverse=True):
+                text = text.replace(form, "***")
+        return one_line(scrub_secrets(text), limit)
 
     def _message(self, reason: str, attempts: int, *, final: bool, tail: str | None = None) -> str:
         tail = tail or (f"gave up after {attempts} attempt{'' if attempts == 1 else 's'}" if final else "not retryable")

@@ -179,4 +179,18 @@ def load_model(text: str | ModelSpec, *, seed: int = 0) -> ChatModel:
     from multitrust.models import registry
 
     spec = parse_model_spec(text) if isinstance(text, str) else text
-    return registry.ADAPTERS[spec.kind](spec, seed=seed)
+    model = registry.ADAPTERS[spec.kind](spec, seed=seed)
+    _remember_credentials(model)
+    return model
+
+
+def _remember_credentials(model: ChatModel) -> None:
+    """Register the key and URL credentials an adapter connects with (:mod:`multitrust.core.redact`), so any
+    message quoting them — a server echoing request headers, an exception — is scrubbed before it is shown,
+    logged or stored."""
+    from multitrust.core.redact import remember_secret, remember_url_credentials
+    from multitrust.models.remote import remote_parts
+
+    for part in remote_parts(model):
+        remember_secret(getattr(part, "_secret", None))
+        remember_url_credentials(part.base_url)

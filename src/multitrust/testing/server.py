@@ -17,6 +17,10 @@ afterwards. KIND is ``hang``, ``malformed``, ``drop`` (close the connection with
 (OpenAI's HTTP 400 ``content_policy_violation``, the same body for every prompt it refuses) or an HTTP
 status code such as ``500``, ``429`` (sent with ``Retry-After``), ``400``.
 
+With ``echo_headers`` every error answer quotes the request's headers (``Authorization`` and ``x-api-key``
+included) in its message, as some proxies and debugging servers do: the secrets suite uses it to make the
+client's exceptions carry the caller's credentials.
+
 Run it from the command line (``python -m multitrust.testing.server --port 0``), in a background thread
 (:func:`start_server`) or in its own process (:func:`spawn_server`).
 """
@@ -133,6 +137,9 @@ class ServerOptions:
     text_only: bool = False
     models: tuple[str, ...] = ()
     api_key: str | None = None
+    #: quote every request header (Authorization included) in the message of each error answer, as some
+    #: proxies and debugging servers do: the client's exceptions then carry the caller's credentials
+    echo_headers: bool = False
 
     def __post_init__(self) -> None:
         if isinstance(self.models, str):
@@ -412,6 +419,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def _send_json(self, status: int, obj: Any, headers: dict[str, str] | None = None) -> None:
+        error = obj.get("error") if isinstance(obj, dict) else None
+        if status >= 400 and isinstance(error, dict) and self.server.state.options.echo_headers:
+            quoted = json.dumps(dict(self.headers.items()))
+            error["message"] = f"{error.get('message', '')} (request headers: {quoted})"
         self._send(status, json.dumps(obj).encode("utf-8"), headers)
 
     def _route(self) -> str:
@@ -701,6 +712,7 @@ def _parse_args(argv: list[str] | None) -> ServerOptions:
     p.add_argument("--text-only", action="store_true", help="answer image requests with llama.cpp's HTTP 500")
     p.add_argument("--models", default="", help="comma-separated served model ids (others get HTTP 404)")
     p.add_argument("--api-key", default=None, help="require Authorization: Bearer <key>")
+    p.add_argument("--echo-headers", action="store_true", help="quote the request headers in every error message")
     args = p.parse_args(argv)
     try:
         return ServerOptions(**{k: v for k, v in vars(args).items()})
