@@ -196,3 +196,12 @@ def test_a_server_message_is_scrubbed_before_it_is_cut() -> None:
                             api_key="mtCUTkey0123456789")  # fmt: skip
     text = "x" * (MAX_REASON_CHARS - 8) + " mtCUTkey0123456789 tail"
     assert "mtCUTk" not in model._scrub(text)
+
+
+def test_a_toxicity_apis_message_is_scrubbed_before_it_is_cut() -> None:
+    from multitrust.models.remote import MAX_REASON_CHARS
+    from multitrust.scoring.classifiers.toxicity import PerspectiveBackend
+
+    backend = PerspectiveBackend(api_key="AIzaCUTkey0123456789", url="http://127.0.0.1:9/v1")
+    text = "x" * (MAX_REASON_CHARS - 8) + " AIzaCUTkey0123456789 tail"
+    assert "AIzaCU" not in backend._scrub(text)

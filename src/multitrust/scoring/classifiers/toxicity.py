@@ -376,7 +376,10 @@ class _ApiBackend(ToxicityBackend):
     """Shared retry, concurrency and secret handling of the remote backends."""
 
     def __init__(self, *, secret: str | None, concurrency: int, qps: float, policy: RetryPolicy) -> None:
+        from multitrust.core.redact import remember_secret
+
         self._secret = secret if secret and len(secret) >= 4 else None
+        remember_secret(self._secret)  # scrubbed from every message of the process, in all its forms
         self.concurrency = max(1, concurrency)
         self.qps = qps
         self.policy = policy
@@ -429,10 +432,12 @@ class _ApiBackend(ToxicityBackend):
 
     def _scrub(self, text: str) -> str:
         """One line, without the key — whole or in the partly masked form OpenAI echoes (``sk-ab***yz``)."""
-        text = one_line(text)
+        from multitrust.core.redact import scrub_secrets
+
+        text = " ".join(str(text).split())  # scrubbed before it is cut: a cut key would leave its prefix
         if self._secret:
             text = text.replace(self._secret, "***")
-        return _KEYLIKE.sub("***", text)
+        return one_line(scrub_secrets(_KEYLIKE.sub("***", text)))
 
     async def aclose(self) -> None:
         """Close the client of the current event loop (others close when their loop is collected)."""
