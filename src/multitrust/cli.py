@@ -97,15 +97,16 @@ class _ConsoleLog(logging.Handler):
 
 
 def _verbose(on: bool) -> None:
-    """Show the package's INFO records on stderr (``--verbose``); off: only warnings that say something is
-    wrong, as before (none of the package's are printed by default)."""
+    """Show the package's INFO records on stderr (``--verbose``). Off, logging is left as Python sets it up:
+    the detail is INFO (silent), and the few warnings a user must see (a data file's skipped rows) reach
+    stderr through Python's last-resort handler as before."""
     logger = logging.getLogger("multitrust")
     for handler in [h for h in logger.handlers if isinstance(h, _ConsoleLog)]:
         logger.removeHandler(handler)
+    logger.setLevel(logging.INFO if on else logging.NOTSET)
+    logger.propagate = not on
     if on:
         logger.addHandler(_ConsoleLog())
-        logger.setLevel(logging.INFO)
-        logger.propagate = False
 
 
 def _fail(message: str, code: int = 2) -> None:

@@ -54,7 +54,7 @@ class JudgeMeter:
             except ModelCallError as exc:
                 counts["failed"] += 1
                 self.progress.advance(JUDGE_PROGRESS_KEY, error=True)
-                log.warning("judge %s: call %s failed: %s", spec, request.hash[:12], exc)
+                log.info("judge %s: call %s failed: %s", spec, request.hash[:12], exc)
                 raise
             self.progress.advance(JUDGE_PROGRESS_KEY)
             log.info("judge %s: call %s answered in %.2fs", spec, request.hash[:12], time.perf_counter() - started)

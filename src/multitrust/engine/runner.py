@@ -537,7 +537,7 @@ class Runner:
                     error=redact_text(f"{type(exc).__name__}: {exc}"),  # an SDK's text may quote a URL or a key
                 )
             if gen.error is not None:
-                log.warning("%s request %s failed after %s attempt(s): %s", item.task, item.request.hash[:12],
+                log.info("%s request %s failed after %s attempt(s): %s", item.task, item.request.hash[:12],
                             gen.attempts, gen.error)  # fmt: skip
             store.put_generation(gen)
             if self._shared is not None and gen.ok and shareable(model, item.request):
