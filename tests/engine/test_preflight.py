@@ -309,7 +309,7 @@ def two_role_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setitem(registry.IMPLEMENTED, "T.5", task)
     root = tmp_path / "data"
     root.mkdir()
-    (root / "qa.json").write_text(json.dumps([{"query": "aaaa", "truth": "four"}, {"query": "bbbb", "truth": "x"}]))
+    (root / "qa.json").write_text(json.dumps([{"query": f"q{i}", "truth": "x"} for i in range(4)]))
     return root
 
 
@@ -385,6 +385,18 @@ def test_a_keyless_judge_of_a_profile_role_is_one_line_naming_the_role(
         "(or name another variable with ?api_key_env=)"
     )
     assert not (tmp_path / "r").exists()
+
+
+def test_a_profile_role_judge_stopped_by_fail_fast_is_reported(two_role_tree: Path, tmp_path: Path) -> None:
+    with start_server(models=("another-model",)) as srv:
+        profile = write_profile(tmp_path / "p.yaml", {"stereotype": f"openai-compat:{srv.url}@gone?concurrency=1"})
+        cfg = RunConfig(
+            model="scripted:echo", tasks=["T.5"], data=str(two_role_tree), out=str(tmp_path / "r"),
+            judge_profile=profile, concurrency=1, bootstrap=0,
+        )  # fmt: skip
+        summary = api.run(cfg, preflight=False)
+    (stop,) = summary.stopped  # the role's judge, stopped after its 404s: on the console and exit 1
+    assert (stop["role"], stop["model"], stop["endpoint"]) == ("judge", "gone", srv.url)
 
 
 def test_the_api_and_the_cli_agree_preflight_is_on_unless_turned_off(judge_tree: Path, tmp_path: Path) -> None:

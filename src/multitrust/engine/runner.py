@@ -10,6 +10,7 @@ import asyncio
 import json
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -182,12 +183,17 @@ def scoring_apis(task_ids: list[str]) -> list[object]:
 
 
 def stopped_endpoints(
-    model: ChatModel, judge: ChatModel | None, task_judges: dict[str, ChatModel]
+    model: ChatModel,
+    judge: ChatModel | None,
+    task_judges: dict[str, ChatModel],
+    role_judges: Mapping[str, ChatModel | None] | None = None,
 ) -> list[dict[str, object]]:
-    """Every request shape an endpoint of this run stopped (fail fast), once per adapter."""
+    """Every request shape an endpoint of this run stopped (fail fast), once per adapter: the model under
+    test, ``--judge``, per-task judges and the judges of a profile's roles."""
     out: list[dict[str, object]] = []
     seen: set[int] = set()
     roles = [("model under test", model), ("judge", judge), *(("judge", j) for j in task_judges.values())]
+    roles += [("judge", j) for j in (role_judges or {}).values()]
     for role, m in [(role, part) for role, x in roles if x is not None for part in remote_parts(x)]:
         if id(m) in seen:
             continue
@@ -354,7 +360,7 @@ class Runner:
             raise
         finally:
             self.progress.close()
-            summary.stopped = stopped_endpoints(model, judge, task_judges)
+            summary.stopped = stopped_endpoints(model, judge, task_judges, judging.role_judges)
             if inv:
                 # what fail fast stopped in this invocation (the console line; reports may show it)
                 store.set_meta("stopped_endpoints", summary.stopped)
