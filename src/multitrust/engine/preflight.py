@@ -9,6 +9,11 @@ completion with a tiny image. A failure is one line naming the role, the model, 
 credentials) and the server's own message. Local, scripted and built-in models need no network probe.
 A toxicity API the environment selected for a selected task (Perspective, OpenAI Moderation) scores one
 harmless sentence, with at most one retry.
+
+The judges are every distinct adapter the selected tasks would call — ``--judge``, ``--task-judge`` and the
+judges a judge profile gives its roles — each probed once, its line naming the roles it fills. ``run``
+probes after taking the run directory's lock (a busy directory is reported first); ``score`` probes only
+the judges of verdicts still to compute (:func:`pending_judge_probes`).
 """
 
 from __future__ import annotations
