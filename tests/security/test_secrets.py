@@ -153,8 +153,6 @@ def test_no_secret_reaches_a_file_or_the_console(tmp_path: Path) -> None:
 
     # the scenario happened: failures quoting headers, judge calls, a dead endpoint, every file written
     by_name = dict(printed)
-    if os.environ.get("MT_SECRETS_DEBUG"):
-        Path(os.environ["MT_SECRETS_DEBUG"]).write_text("\n\n".join(f"== {n}\n{t}" for n, t in printed))
     assert codes[0] == 2 and "preflight: judge (stereotype) guard @ " in by_name["run (preflight) stderr"]
     assert "HTTP 401" in by_name["run (preflight) stderr"] and "request headers" in by_name["run (preflight) stderr"]
     assert codes[1] in (0, 1, 3), by_name["run stderr"]
@@ -173,7 +171,7 @@ def test_no_secret_reaches_a_file_or_the_console(tmp_path: Path) -> None:
 
     found = [hit for p in written for hit in leaks(str(p.relative_to(tmp_path)), p.read_bytes())]
     found += [hit for name, text in printed for hit in leaks(name, text.encode())]
-    assert found == []
+    assert found == [], found  # "where: which secret"
 
 
 def test_registered_secrets_are_scrubbed_in_every_form() -> None:
