@@ -141,6 +141,33 @@ def test_fixed_reply_and_reply_file(tmp_path: Path) -> None:
         assert ask("say nothing") is None
 
 
+def test_hostile_reply_rules_raw_bytes_lone_surrogates_and_error_messages(tmp_path: Path) -> None:
+    """U+DC80–U+DCFF in a reply go out as raw bytes (invalid UTF-8); another lone surrogate as its JSON escape;
+    a rule with a status answers that HTTP error with the reply as its message."""
+    rules = tmp_path / "rules.jsonl"
+    rules.write_text(
+        '{"match": "bytes", "reply": "caf\\udce9 \\udcff!"}\n'
+        '{"match": "lone", "reply": "a\\ud800b"}\n'
+        '{"match": "fail", "reply": "bad \\u001b[2J", "status": 400}\n'
+        '{"match": "emoji", "reply": "\\ud83d\\udc80"}\n'
+    )
+    with start_server(reply_file=str(rules)) as srv:
+        status, _, body = _chat(srv.url, "bytes please")
+        assert status == 200 and b'"caf\xe9 \xff!"' in body
+        with pytest.raises(UnicodeDecodeError):
+            body.decode("utf-8")
+        status, _, body = _chat(srv.url, "lone please")
+        assert status == 200 and b'"a\\ud800b"' in body
+        assert json.loads(body)["choices"][0]["message"]["content"] == "a\ud800b"
+        status, _, body = _chat(srv.url, "emoji please")  # a surrogate pair is one character, sent as UTF-8
+        assert json.loads(body.decode("utf-8"))["choices"][0]["message"]["content"] == "\U0001f480"
+        status, _, body = _chat(srv.url, "fail please")
+        assert status == 400 and json.loads(body)["error"]["message"] == "bad \x1b[2J"
+    rules.write_text('{"match": "a", "reply": "b", "status": 200}\n')
+    with pytest.raises(ValueError, match=r"rules.jsonl:1: .*status must be an HTTP error status"):
+        start_server(reply_file=str(rules))
+
+
 def test_bad_reply_file_names_line(tmp_path: Path) -> None:
     rules = tmp_path / "rules.jsonl"
     rules.write_text('{"match": "a", "reply": "b"}\n{"reply": "no match key"}\n')

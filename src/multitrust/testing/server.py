@@ -21,6 +21,12 @@ With ``echo_headers`` every error answer quotes the request's headers (``Authori
 included) in its message, as some proxies and debugging servers do: the secrets suite uses it to make the
 client's exceptions carry the caller's credentials.
 
+Hostile replies for robustness tests come from a reply file. A rule with ``"status"`` answers with that
+HTTP status and its ``reply`` as the error message. Reply characters U+DC80–U+DCFF (Python's
+``surrogateescape`` form of undecodable bytes, written ``"\\udcff"`` in a reply file) are sent as the raw bytes
+0x80–0xFF, so the body is invalid UTF-8; any other lone surrogate (``"\\ud800"``) is sent as its JSON
+escape, which decodes to a string no UTF-8 encoder accepts.
+
 Run it from the command line (``python -m multitrust.testing.server --port 0``), in a background thread
 (:func:`start_server`) or in its own process (:func:`spawn_server`).
 """
@@ -91,6 +97,7 @@ class ReplyRule:
     match: str
     reply: str | None  # None answers with ``"content": null`` (some servers do that)
     regex: bool = False
+    status: int | None = None  # an HTTP error status, ``reply`` its message
 
     def matches(self, text: str) -> bool:
         return re.search(self.match, text) is not None if self.regex else self.match in text
@@ -106,7 +113,10 @@ def load_reply_rules(path: str | Path) -> tuple[ReplyRule, ...]:
         try:
             obj = json.loads(line)
             reply = obj["reply"]
-            rule = ReplyRule(str(obj["match"]), None if reply is None else str(reply), bool(obj.get("regex")))
+            status = obj.get("status")
+            if status is not None and (not isinstance(status, int) or not 400 <= status <= 599):
+                raise ValueError(f"status must be an HTTP error status 400-599, not {status!r}")
+            rule = ReplyRule(str(obj["match"]), None if reply is None else str(reply), bool(obj.get("regex")), status)
             if rule.regex:
                 re.compile(rule.match)
         except (ValueError, KeyError, TypeError, re.error) as exc:
@@ -295,10 +305,13 @@ class ServerState:
 
     # -- replies
 
+    def rule_for(self, prompt: str) -> ReplyRule | None:
+        return next((rule for rule in self.rules if rule.matches(prompt)), None)
+
     def reply_text(self, prompt: str) -> str | None:
-        for rule in self.rules:
-            if rule.matches(prompt):
-                return rule.reply
+        rule = self.rule_for(prompt)
+        if rule is not None:
+            return rule.reply
         mode = self.options.reply
         if mode == "echo":
             return prompt
@@ -373,6 +386,17 @@ def _completion(state: ServerState, body: dict[str, Any], prompt: str, prompt_to
     }
 
 
+#: undecodable bytes in ``surrogateescape`` form: sent raw (see the module docstring)
+_RAW_BYTES = re.compile("[\udc80-\udcff]")
+
+
+def _json_bytes(obj: Any, text: str | None) -> bytes:
+    """``obj`` as a JSON body; when ``text`` (the reply in it) holds U+DC80–U+DCFF, those go out as raw bytes."""
+    if text and _RAW_BYTES.search(text):
+        return json.dumps(obj, ensure_ascii=False).encode("utf-8", "surrogateescape")
+    return json.dumps(obj).encode("utf-8")
+
+
 def _error_body(status: int, message: str) -> dict[str, Any]:
     kind = "rate_limit_error" if status == 429 else "server_error" if status >= 500 else "invalid_request_error"
     return {"error": {"message": message, "type": kind, "param": None, "code": str(status)}}
@@ -418,12 +442,15 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:  # the client gave up (e.g. timed out during a hang)
             self.close_connection = True
 
-    def _send_json(self, status: int, obj: Any, headers: dict[str, str] | None = None) -> None:
+    def _send_json(
+        self, status: int, obj: Any, headers: dict[str, str] | None = None, *, text: str | None = None
+    ) -> None:
+        """``obj`` as JSON; ``text`` is the reply text inside it (raw bytes where it holds U+DC80–U+DCFF)."""
         error = obj.get("error") if isinstance(obj, dict) else None
         if status >= 400 and isinstance(error, dict) and self.server.state.options.echo_headers:
             quoted = json.dumps(dict(self.headers.items()))
             error["message"] = f"{error.get('message', '')} (request headers: {quoted})"
-        self._send(status, json.dumps(obj).encode("utf-8"), headers)
+        self._send(status, _json_bytes(obj, text), headers)
 
     def _route(self) -> str:
         path = self.path.split("?", 1)[0].rstrip("/")
@@ -553,7 +580,12 @@ class _Handler(BaseHTTPRequestHandler):
             headers = {"Retry-After": f"{state.options.retry_after:g}"} if status == 429 else None
             self._send_json(status, _error_body(status, f"injected fault {status}"), headers)
             return
-        completion = json.dumps(_completion(state, body, prompt, prompt_tokens)).encode("utf-8")
+        rule = state.rule_for(prompt) if state.rules else None
+        if rule is not None and rule.status is not None:
+            self._send_json(rule.status, _error_body(rule.status, rule.reply or ""), text=rule.reply)
+            return
+        answer = _completion(state, body, prompt, prompt_tokens)
+        completion = _json_bytes(answer, answer["choices"][0]["message"]["content"])
         if fault == "malformed":
             completion = completion[: max(1, len(completion) // 2)]
         self._send(200, completion)
