@@ -84,6 +84,18 @@ def test_null_content_becomes_empty_text(tmp_path: Path) -> None:
     assert reply.finish_reason == "stop"
 
 
+def test_invalid_utf8_and_lone_surrogates_are_answers_with_replacements(tmp_path: Path) -> None:
+    """A body with bytes that are not UTF-8, or a JSON escape of a lone surrogate, is still the answer (sent
+    once, not retried as malformed), with U+FFFD where nothing storable was sent (core/text.py's policy)."""
+    rules = tmp_path / "r.jsonl"
+    rules.write_text('{"match": "bytes", "reply": "caf\\udce9!"}\n{"match": "lone", "reply": "a\\ud800b"}\n')
+    with start_server(reply_file=str(rules)) as srv:
+        raw, lone = run(ask(make_model(srv), req("bytes"), req("lone")))
+        assert srv.stats()["chat_requests"] == 2
+    assert (raw.text, raw.attempts) == ("caf\ufffd!", 1)
+    assert (lone.text, lone.attempts) == ("a\ufffdb", 1)
+
+
 def test_image_content_and_encoded_once(server: ServerHandle, tmp_path: Path) -> None:
     image = png(tmp_path / "img.png")
     model = make_model(server)

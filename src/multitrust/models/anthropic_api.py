@@ -19,6 +19,7 @@ from typing import Any
 import anthropic
 
 from multitrust.core.errors import ModelCallError, SpecError
+from multitrust.core.text import well_formed
 from multitrust.core.types import ImageRef, Message, ModelReply, Request
 from multitrust.models.remote import ImageCache, MalformedResponse, RemoteChatModel, one_line
 
@@ -83,7 +84,7 @@ def _parse_message(message: Any, attempt: int) -> ModelReply:
             "prompt_tokens": int(getattr(raw_usage, "input_tokens", 0) or 0),
             "completion_tokens": int(getattr(raw_usage, "output_tokens", 0) or 0),
         }
-    return ModelReply(text, _STOP_REASONS.get(str(stop), stop), usage, attempt)
+    return ModelReply(well_formed(text), _STOP_REASONS.get(str(stop), stop), usage, attempt)
 
 
 class AnthropicChatModel(RemoteChatModel):

@@ -16,6 +16,7 @@ from typing import Any
 import openai
 
 from multitrust.core.errors import SpecError
+from multitrust.core.text import loads_json_body, well_formed
 from multitrust.core.types import ModelReply, Request
 from multitrust.models.remote import (
     MalformedResponse,
@@ -36,7 +37,7 @@ _PLACEHOLDER_KEY = "EMPTY"
 def _parse_completion(raw: bytes, attempt: int) -> ModelReply:
     """A ModelReply from a chat.completion body; anything unusable raises MalformedResponse (retried)."""
     try:
-        data = json.loads(raw)
+        data = loads_json_body(raw)
         choice = data["choices"][0]
         text = choice["message"].get("content")
         finish_reason = choice.get("finish_reason")
@@ -53,7 +54,7 @@ def _parse_completion(raw: bytes, attempt: int) -> ModelReply:
             "prompt_tokens": int(usage.get("prompt_tokens") or 0),
             "completion_tokens": int(usage.get("completion_tokens") or 0),
         }
-    return ModelReply(text or "", finish_reason, usage_dict, attempt)
+    return ModelReply(well_formed(text or ""), finish_reason, usage_dict, attempt)
 
 
 # ----------------------------------------------------------------------------------------- adapter

@@ -36,6 +36,7 @@ from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from multitrust.core.errors import ModelCallError, SpecError
+from multitrust.core.text import well_formed
 from multitrust.core.types import ImageRef, Message, ModelReply, Request
 from multitrust.models.base import ChatModel
 
@@ -188,8 +189,9 @@ def remote_parts(model: ChatModel) -> list[RemoteChatModel]:
 
 
 def one_line(text: object, limit: int = MAX_REASON_CHARS) -> str:
-    """``text`` on one line (runs of whitespace become one space), cut to ``limit`` characters with "…"."""
-    text = " ".join(str(text).split())
+    """``text`` on one line (runs of whitespace become one space), cut to ``limit`` characters with "…";
+    lone surrogates (a server's JSON may hold them) become U+FFFD so the store can hold the text."""
+    text = " ".join(well_formed(str(text)).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
