@@ -236,9 +236,9 @@ def data_check(
             bad += 1
             console.print(f"[red]problems[/] {lit(result.task)}: {len(problems)}")
             for line in problems:
-                console.print(f"  {result.task}: {line}", highlight=False, markup=False)
+                console.print(lit(f"  {result.task}: {line}"), highlight=False)
         for line in result.warnings:
-            console.print(f"  {result.task}: warning: {line}", highlight=False, markup=False, soft_wrap=True)
+            console.print(lit(f"  {result.task}: warning: {line}"), highlight=False, soft_wrap=True)
     if layer:
         console.print(layer.summary(len(task_ids), bad), highlight=False, markup=False)
     if bad:
@@ -685,9 +685,8 @@ def report_cmd(
                 else "no sub-aspect is complete yet"
             )
             console.print(
-                f"{r['model']}: overall not available (tasks: {counts_text(r['state_counts'])}); {partial}",
+                lit(f"{r['model']}: overall not available (tasks: {counts_text(r['state_counts'])}); {partial}"),
                 highlight=False,
-                markup=False,
             )
         c = r["calls"]
         console.print(

@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from multitrust.cli_text import lit
 from multitrust.core.errors import MultitrustError
 from multitrust.engine.config import RunConfig
 
@@ -112,7 +113,7 @@ def print_dry_run(cfg: RunConfig, console: Console) -> None:
         console.print(line, highlight=False, markup=False, soft_wrap=True)
     for t in plan.tasks:
         if t.error:
-            console.print(f"{t.task}: {t.error}", highlight=False, markup=False, soft_wrap=True)
+            console.print(lit(f"{t.task}: {t.error}"), highlight=False, soft_wrap=True)
         if t.unbuildable:
             console.print(
                 f"{t.task}: {t.unbuildable} samples cannot be built (not sent)", highlight=False, soft_wrap=True

@@ -1,7 +1,9 @@
 """What ``run`` and ``score`` print when they finish: the task table, the score line, judge work and every
 distinct failure cause — all read from the run's report entry, so the console says what report.json says.
 
-Everything that comes from data (model names, paths, error messages) is printed with markup off.
+Everything that comes from data (model names, paths, error messages, which may quote a server's or a data
+file's text) goes through :func:`~multitrust.cli_text.lit`: markup printed as itself, control characters
+(ESC, BEL, C1, bidi overrides) shown as escapes rather than reaching the terminal.
 """
 
 from __future__ import annotations
@@ -10,9 +12,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
+from multitrust.cli_text import lit
 from multitrust.core.taxonomy import TASK_BY_ID
 from multitrust.report.states import EXCLUDED, NOT_REQUESTED, NOT_SCORED, SCORED, STATES
 
@@ -68,7 +70,7 @@ def score_line(run: Mapping[str, Any]) -> str:
 
 def task_table(run: Mapping[str, Any], title: str) -> Table:
     """Every task that is not "not requested": id, name, score or state with reason, samples, errors."""
-    table = Table(title=escape(title))
+    table = Table(title=lit(title))
     for col, just in (
         ("task", "left"),
         ("name", "left"),
@@ -85,9 +87,9 @@ def task_table(run: Mapping[str, Any], title: str) -> Table:
         entry = tasks.get(tid) or {}
         name = info.name if info else str(entry.get("name", ""))
         table.add_row(
-            escape(tid),
-            escape(name),
-            escape(state_label(st)),
+            lit(tid),
+            lit(name),
+            lit(state_label(st)),
             str(entry.get("n_samples", "")),
             str(entry.get("n_errors", "")),
         )
@@ -117,16 +119,16 @@ def print_outcome(console: Console, run: Mapping[str, Any], *, title: str, judge
     console.print(task_table(run, title))
     line = score_line(run)
     if line.startswith("overall"):
-        console.print(f"[bold]{escape(line)}[/]", highlight=False)
+        console.print(f"[bold]{lit(line)}[/]", highlight=False)
     else:
-        console.print(line, highlight=False, markup=False)
+        console.print(lit(line), highlight=False)
     for text in judges_lines(judges):
-        console.print(text, highlight=False, markup=False)
+        console.print(lit(text), highlight=False)
     causes = run.get("failure_causes") or []
     if causes:
         console.print("failure causes:", highlight=False, markup=False)
         for text in cause_lines(causes):
-            console.print(text, highlight=False, markup=False, soft_wrap=True)
+            console.print(lit(text), highlight=False, soft_wrap=True)
     failed = [tid for tid, t in (run.get("tasks") or {}).items() if t.get("call_failures")]
     if failed:
         console.print(

@@ -213,3 +213,28 @@ def test_export_path_through_a_file_is_one_line_exit_1(tmp_path: Path) -> None:
     assert result.returncode == 1
     _one_error_line(result, f"{blocker}: File exists (a file is where a directory is needed)")
     assert blocker.read_text() == "keep me\n"
+
+
+def test_data_derived_problems_reach_the_terminal_as_escapes(tmp_path: Path) -> None:
+    """An image name made of an OSC 8 hyperlink, a screen clear and rich markup is named in ``run``'s failure
+    causes and in ``data check`` as escapes and brackets, never as raw ESC/BEL or as markup."""
+    import json
+
+    from tests.tasks.handmade import t6_tree
+
+    root = tmp_path / "data"
+    t6_tree(root)
+    query = root / "truthfulness/query_misleading/query_d_confusion.json"
+    rows = json.loads(query.read_text())
+    rows[0]["image"] = "\x1b]8;;https:evil.example\x07\x1b[2J[bold red]x[/].png"
+    query.write_text(json.dumps(rows))
+    shown = "\\x1b]8;;https:evil.example\\x07\\x1b[2J[bold red]x[/].png: missing image"
+    runner = CliRunner()
+    for args in (
+        ["run", "--model", "scripted:yes", "--tasks", "T.6", "--data", str(root), "--out", str(tmp_path / "r")],
+        ["data", "check", str(root), "--tasks", "T.6"],
+    ):
+        result = runner.invoke(cli_module.app, args, env={"COLUMNS": "300"}, terminal_width=300)
+        printed = result.stdout + result.stderr
+        assert shown in printed, printed
+        assert "\x1b" not in printed and "\x07" not in printed
