@@ -111,3 +111,15 @@ def test_tree_paths_are_confined(tmp_path: Path) -> None:
     )
     with pytest.raises(DataError, match=r"^q.json \[0007\]: field 'img': path '/etc/passwd' leaves the data root$"):
         tree.path("/etc/passwd", source="q.json", record="0007", field="img")
+
+
+def test_absolute_image_name_is_refused_by_name(tmp_path: Path) -> None:
+    """``"image": "/etc/passwd"`` is an absolute path (os.path.join would read it): refused as leaving the
+    root, naming the record and field, not looked for as ``misleading_images/etc/passwd``."""
+    root = tmp_path / "data"
+    t6_tree(root)
+    rows = json.loads((root / QUERY).read_text())
+    rows[2]["image"] = "/etc/passwd"
+    (root / QUERY).write_text(json.dumps(rows))
+    results = {r.task: r for r in check_tree(DataTree(root), ["T.6"])}
+    assert results["T.6"].problems == (f"{QUERY} [0002]: field 'image': path '/etc/passwd' leaves the data root",)

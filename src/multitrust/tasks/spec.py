@@ -138,7 +138,9 @@ def _checked_record(
             image_rel = image(row)
         elif image is not None:
             name = string_field(row, image, path, key)
-            image_rel = f"{image_dir}/{name}" if image_dir else name
+            # an absolute name stays absolute (as os.path.join would make it), so the data root refuses it by
+            # name instead of quietly looking for "<image_dir>/etc/passwd"
+            image_rel = f"{image_dir}/{name}" if image_dir and not name.startswith("/") else name
         else:
             image_rel = None
         record_meta: dict[str, Any] = dict(meta(row)) if meta else {}
