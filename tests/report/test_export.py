@@ -100,6 +100,19 @@ def test_csv_complete_run_aggregates_with_intervals() -> None:
     assert (overall["ci_lo"], overall["ci_hi"]) == tuple(report["runs"][0]["scorecard_ci"]["overall"])
 
 
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_csv_text_cells_never_start_a_formula(tmp_path: Path, start: str) -> None:
+    """A run directory or model named like a formula is written with a leading ' (shown as text by
+    spreadsheets); negative scores stay numbers; a carriage return in a cell does not end its row."""
+    neg = TaskScore("P.3", -80.0, {}, 5, 0, [])
+    name = f"{start}cmd|' /C calc'!A0"
+    report = build_report([RunResults(name, f"{start}HYPERLINK(1)", 0, "fixed", {}, {"P.3": neg})])
+    with write_csv(report, tmp_path / "s.csv").open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert {(r["run_dir"], r["model"]) for r in rows} == {("'" + name, f"'{start}HYPERLINK(1)")}
+    assert next(r for r in rows if r["task"] == "P.3")["score"] == "-80.0"
+
+
 def test_write_samples_jsonl_streams(tmp_path: Path) -> None:
     def gen() -> Any:
         yield {

@@ -181,12 +181,28 @@ def csv_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+#: A text cell starting with one of these is read as a formula by spreadsheets (``=cmd|' /C calc'!A0``).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value: Any) -> Any:
+    """A text cell a spreadsheet shows as text: one starting like a formula gets a leading ``'`` (OWASP's
+    advice for CSV injection). Numbers, negative scores included, are written as numbers."""
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+
+
 def write_csv(report: Mapping[str, Any], path: str | Path) -> Path:
-    """Write :func:`csv_rows` with the header :data:`CSV_COLUMNS` (UTF-8, ``\\n`` line ends); returns the path."""
+    """Write :func:`csv_rows` with the header :data:`CSV_COLUMNS` (UTF-8, ``\\n`` line ends); returns the path.
+    Text cells that a spreadsheet would run as a formula are written with a leading ``'`` (see :func:`_inert`).
+    A row with a carriage return in a cell is written fully quoted: ``csv`` quotes only the line terminator's
+    characters, and a bare ``\\r`` would end the row for every reader."""
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=list(CSV_COLUMNS), lineterminator="\n")
+    quoted = csv.DictWriter(buf, fieldnames=list(CSV_COLUMNS), lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writeheader()
-    writer.writerows(csv_rows(report))
+    for row in csv_rows(report):
+        cells = {k: _inert(v) for k, v in row.items()}
+        (quoted if any(isinstance(v, str) and "\r" in v for v in cells.values()) else writer).writerow(cells)
     text = buf.getvalue()
     return _atomic_write(path, lambda fh: fh.write(text))
 
