@@ -152,3 +152,16 @@ def test_version() -> None:
 
     result = cli("--version")
     assert result.returncode == 0 and result.stdout.strip() == f"multitrust {__version__}"
+
+
+def test_run_where_every_sample_is_broken_exits_1(tmp_path: Path) -> None:
+    """Every record of the only task is bad data: nothing was asked and nothing could be scored, so ``run``
+    says why and exits 1 (documented: "1 nothing could be scored"), not 0."""
+    query = tmp_path / "data" / "truthfulness" / "query_misleading" / "query_d_confusion.json"
+    query.parent.mkdir(parents=True)
+    query.write_text(json.dumps([{"image": "x.png", "query": 1, "truth": "Yes", "kind": "mirror"}]))
+    result = cli("run", "--model", "scripted:yes", "--tasks", "T.6", "--data", str(tmp_path / "data"),
+                 "--out", str(tmp_path / "run"), "-q")  # fmt: skip
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "[0000]: field 'query' used by the prompt must be a string, got int" in result.stdout
+    assert "Traceback" not in result.stderr
