@@ -13,8 +13,8 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
+from multitrust.cli_text import lit
 from multitrust.core.errors import MultitrustError
 
 console = Console()
@@ -22,7 +22,7 @@ err_console = Console(stderr=True)
 
 
 def _fail(message: str, code: int = 2) -> None:
-    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    err_console.print(f"[bold red]error:[/] {lit(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 

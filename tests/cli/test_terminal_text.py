@@ -238,3 +238,14 @@ def test_data_derived_problems_reach_the_terminal_as_escapes(tmp_path: Path) -> 
         printed = result.stdout + result.stderr
         assert shown in printed, printed
         assert "\x1b" not in printed and "\x07" not in printed
+
+
+@pytest.mark.parametrize("command", ["bundle", "fetch"])
+def test_data_command_errors_show_control_characters_as_escapes(command: str, tmp_path: Path) -> None:
+    bad = "/no/such\x1b[2J[bold]x"
+    args = ["bundle", bad, "--out", str(tmp_path / "b.tar")] if command == "bundle" else ["fetch", "--from", bad]
+    result = CliRunner().invoke(
+        cli_module.app, ["data", *args, *([] if command == "bundle" else ["--out", str(tmp_path)])]
+    )
+    assert result.exit_code == 2, result.output
+    assert "\x1b" not in result.stderr and "/no/such\\x1b[2J[bold]x" in result.stderr
