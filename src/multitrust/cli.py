@@ -412,7 +412,8 @@ def run_cmd(
         )
     if ((summary.task_errors or summary.no_data) and not summary.scores) or summary.stopped:
         raise typer.Exit(1)
-    if not code and summary.scores and not any(s.score is not None for s in summary.scores.values()):
+    unscored = summary.scores and not any(s.score is not None for s in summary.scores.values())
+    if not code and unscored and summary.calls_made + summary.calls_reused == 0:
         raise typer.Exit(1)  # every sample failed before a call (bad data): nothing could be scored
     if code:
         raise typer.Exit(code)
