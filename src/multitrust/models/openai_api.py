@@ -5,20 +5,33 @@ is built with ``max_retries=0``) so that each retry is reported through ``on_ret
 ``ModelReply.attempts``, and covers what the SDK does not retry (malformed response bodies). Images are
 sent as base64 data URLs, encoded once per image content hash: a benchmark pairs one image with many
 prompts.
+
+Two request paths, one behaviour: with a ``base_url`` (``openai-compat:``, vLLM, llama.cpp, ...) chat
+requests go through the lean keep-alive client :class:`~multitrust.models.http1.OriginPool` (its CPU cost
+per request does not grow with the requests in flight, the SDK's does); ``api.openai.com`` (no
+``base_url``), a base URL with credentials in it, and one reached through an HTTP proxy
+(``HTTP(S)_PROXY``) keep the SDK client. Both send the same body and ``Authorization``, and their errors
+map to the same retry decisions (:meth:`OpenAIChatModel._classify`). ``GET /models`` (preflight) always
+uses the SDK.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import urllib.request
 from typing import Any
+from urllib.parse import urlsplit
 
 import openai
 
+from multitrust import __version__
 from multitrust.core.errors import SpecError
 from multitrust.core.text import loads_json_body, well_formed
 from multitrust.core.types import ModelReply, Request
+from multitrust.models.http1 import HTTPStatusError, OriginPool, TransportError, TransportTimeout
 from multitrust.models.remote import (
+    Failure,
     MalformedResponse,
     RemoteChatModel,
     chat_messages,
@@ -99,6 +112,15 @@ class OpenAIChatModel(RemoteChatModel):
         self._secret = key if key != _PLACEHOLDER_KEY else None
         self._client = openai.AsyncOpenAI(api_key=key, base_url=base_url, timeout=self.timeout, max_retries=0)
         self._images = data_url_cache(max_image_side)
+        self._lean: OriginPool | None = None
+        if lean_path_applies(base_url):
+            headers = {
+                "Accept": "application/json",
+                "Content-Type": "application/json",
+                "User-Agent": f"multitrust/{__version__}",
+                "Authorization": f"Bearer {key}",
+            }
+            self._lean = OriginPool(str(base_url), headers=headers)
 
     @staticmethod
     def _resolve_key(api_key: str | None, base_url: str | None, spec: str) -> str:
@@ -154,7 +176,42 @@ class OpenAIChatModel(RemoteChatModel):
             return None
 
     async def _post(self, body: dict[str, Any]) -> bytes:
-        """POST /chat/completions through the SDK client (auth, timeouts, status → exception mapping) but
-        without its typed-params transform and response model, which cost ~1 ms of CPU per request on
-        image prompts; the body is parsed by :func:`_parse_completion` instead."""
+        """POST /chat/completions: through the lean client when it applies (see the module), else through
+        the SDK client (auth, timeouts, status → exception mapping) without its typed-params transform and
+        response model, which cost ~1 ms of CPU per request on image prompts. Either way the body is parsed
+        by :func:`_parse_completion`."""
+        if self._lean is not None:
+            payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+            _, _, raw = await self._lean.request("POST", "/chat/completions", payload, timeout=self.timeout)
+            return raw
         return await self._client.post("/chat/completions", cast_to=bytes, body=body)
+
+    def _classify(self, exc: Exception) -> Failure:
+        """The lean client's errors mapped as the SDK's equivalents are (timeout, connection, HTTP status)."""
+        if isinstance(exc, TransportTimeout):
+            return Failure(f"timed out after {self.timeout:g}s", True, unreachable=True)
+        if isinstance(exc, TransportError):
+            return Failure(f"connection error ({self._scrub(str(exc), limit=160)})", True, unreachable=True)
+        if isinstance(exc, HTTPStatusError):
+            return self._status_failure(exc.status_code, exc.headers, exc)
+        return super()._classify(exc)
+
+    async def aclose(self) -> None:
+        if not self._closed and self._lean is not None:
+            await self._lean.aclose()
+        await super().aclose()
+
+
+def lean_path_applies(base_url: str | None) -> bool:
+    """Whether chat requests to ``base_url`` go through the lean client: an ``http(s)`` URL without
+    credentials in it, not to be reached through a proxy the environment names (the SDK's ``httpx`` honours
+    ``HTTP(S)_PROXY``/``NO_PROXY``; the lean client does not speak to proxies)."""
+    if not base_url:
+        return False
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
+        return False
+    proxies = urllib.request.getproxies()
+    if not (proxies.get(parts.scheme) or proxies.get("all")):
+        return True
+    return bool(urllib.request.proxy_bypass(parts.hostname))

@@ -564,24 +564,9 @@ class RemoteChatModel(ChatModel):
         if isinstance(exc, sdk.APITimeoutError):
             return Failure(f"timed out after {self.timeout:g}s", True, unreachable=True)
         if isinstance(exc, sdk.APIConnectionError):
-            cause = exc.__cause__ or exc.__context__
-            detail = ""
-            if cause is not None:
-                text = self._scrub(str(cause), limit=120)
-                detail = f" ({type(cause).__name__}: {text})" if text else f" ({type(cause).__name__})"
-            return Failure(f"connection error{detail}", True, unreachable=True)
+            return self._connection_failure(exc)
         if isinstance(exc, sdk.APIStatusError):
-            status = exc.status_code
-            reason = f"HTTP {status}: {self._scrub(server_message(exc))}"
-            if status in RETRYABLE_STATUS:
-                return Failure(reason, True, parse_retry_after(exc.response.headers, self.backoff_max))
-            if status >= 500:
-                retry_after = parse_retry_after(exc.response.headers, self.backoff_max)
-                # a 5xx without Retry-After may be the server's answer to this request (llama.cpp's text-only
-                # server answers every image request with the same 500): retried, but counted by fail fast
-                transient = retry_after is not None or status in TRANSIENT_5XX
-                return Failure(reason, True, retry_after, deterministic=not transient)
-            return Failure(reason, False, deterministic=not _content_refusal(exc))
+            return self._status_failure(exc.status_code, exc.response.headers, exc)
         if isinstance(exc, (sdk.APIResponseValidationError, MalformedResponse, json.JSONDecodeError)):
             return Failure(f"malformed response: {self._scrub(str(exc))}", True)
         if isinstance(exc, ValueError):  # e.g. pydantic validation of a garbled body
@@ -589,6 +574,29 @@ class RemoteChatModel(ChatModel):
         if isinstance(exc, self._sdk_error):
             return Failure(f"{type(exc).__name__}: {self._scrub(str(exc))}", False)
         raise exc
+
+    def _status_failure(self, status: int, headers: Any, exc: Any) -> Failure:
+        """The retry decision for an HTTP error answer (``exc`` carries ``body``/``message``/``code`` as the
+        SDKs' status errors do; the lean HTTP client's :class:`~multitrust.models.http1.HTTPStatusError` too)."""
+        reason = f"HTTP {status}: {self._scrub(server_message(exc))}"
+        if status in RETRYABLE_STATUS:
+            return Failure(reason, True, parse_retry_after(headers, self.backoff_max))
+        if status >= 500:
+            retry_after = parse_retry_after(headers, self.backoff_max)
+            # a 5xx without Retry-After may be the server's answer to this request (llama.cpp's text-only
+            # server answers every image request with the same 500): retried, but counted by fail fast
+            transient = retry_after is not None or status in TRANSIENT_5XX
+            return Failure(reason, True, retry_after, deterministic=not transient)
+        return Failure(reason, False, deterministic=not _content_refusal(exc))
+
+    def _connection_failure(self, exc: BaseException) -> Failure:
+        """A connection that failed (refused, reset, closed early): the cause's type and text, scrubbed."""
+        cause = exc.__cause__ or exc.__context__
+        detail = ""
+        if cause is not None:
+            text = self._scrub(str(cause), limit=120)
+            detail = f" ({type(cause).__name__}: {text})" if text else f" ({type(cause).__name__})"
+        return Failure(f"connection error{detail}", True, unreachable=True)
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         """The server's Retry-After when given, else ``backoff_base * 2**k`` (k = retries so far) with
