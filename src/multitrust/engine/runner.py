@@ -63,7 +63,8 @@ class RunSummary:
     judges: dict[str, dict[str, int]] = field(default_factory=dict)
     #: generations copied from the shared cache of other runs (included in calls_reused)
     shared_hits: int = 0
-    #: seconds spent planning samples, generating (all requests in flight) and judging + scoring
+    #: seconds spent planning samples, generating (all requests in flight) and judging + scoring; and
+    #: ``plan_and_generate_cpu_s``, the CPU seconds of planning and generation
     phases: dict[str, float] = field(default_factory=dict)
     #: per replica of a replicated model (requests, answered, errors, mean latency); None for one endpoint
     replicas: list[dict[str, object]] | None = None
@@ -325,7 +326,7 @@ class Runner:
             check_compatible(store, cfg, model.spec)
             inv = store.begin_invocation("run")
             self._record_config(store, out, model, tree)
-            t1 = time.perf_counter()
+            t1, cpu1 = time.perf_counter(), time.process_time()
             await self._pipeline(store, tree, model, summary, cfg.concurrency or model.default_concurrency)
             replica_stats = getattr(model, "replica_stats", None)
             if replica_stats is not None:  # which replica did what: recorded, never part of a hash
@@ -333,6 +334,7 @@ class Runner:
                 store.set_meta("replicas", summary.replicas)
             t2 = time.perf_counter()
             summary.phases["plan_and_generate_s"] = t2 - t1
+            summary.phases["plan_and_generate_cpu_s"] = time.process_time() - cpu1  # this process's CPU, all threads
             if self._last_done:
                 summary.phases["generate_s"] = self._last_done - self._first_sent
             ctx = judging.context(cfg.fidelity)
@@ -484,25 +486,29 @@ class Runner:
         queue: asyncio.Queue[WorkItem | None] = asyncio.Queue()
         self._task_of = {}
         self._shared = SharedCache(cache_root() / FILE_NAME) if self.cfg.shared_cache else None
+        if self._shared is not None:
+            self._shared.group_commits(asyncio.get_running_loop())
         self._first_sent, self._last_done = float("inf"), 0.0
 
         def on_retry(request: Request, attempt: int, reason: str) -> None:
-            store.note_attempt(request.hash)  # the retry is about to be sent
+            store.note_attempt(request.hash)  # the retry is about to be sent (a replica pool sends it at once)
+            store.flush()
             self.progress.retry(self._task_of.get(request.hash, ""))
             log.info("retry: %s request %s, attempt %d failed: %s", self._task_of.get(request.hash, "?"),
                      request.hash[:12], attempt, reason)  # fmt: skip
 
         model.on_retry = on_retry
-        planner = asyncio.create_task(self._plan(store, tree, model, summary, queue, concurrency))
-        workers = [asyncio.create_task(self._worker(store, model, queue, summary)) for _ in range(concurrency)]
-        try:
-            await asyncio.gather(planner, *workers)
-        finally:
-            for t in (planner, *workers):
-                t.cancel()
-            model.on_retry = None
-            if self._shared is not None:
-                self._shared.close()
+        with store.group_commits():
+            planner = asyncio.create_task(self._plan(store, tree, model, summary, queue, concurrency))
+            workers = [asyncio.create_task(self._worker(store, model, queue, summary)) for _ in range(concurrency)]
+            try:
+                await asyncio.gather(planner, *workers)
+            finally:
+                for t in (planner, *workers):
+                    t.cancel()
+                model.on_retry = None
+                if self._shared is not None:
+                    self._shared.close()
 
     async def _worker(
         self, store: RunStore, model: ChatModel, queue: asyncio.Queue[WorkItem | None], summary: RunSummary
@@ -511,6 +517,7 @@ class Runner:
             t0 = time.perf_counter()
             self._first_sent = min(self._first_sent, t0)
             store.note_attempt(item.request.hash)
+            await store.durable()  # the attempt is committed before the request is sent
             try:
                 reply = await model.generate(item.request)
                 gen = Generation(

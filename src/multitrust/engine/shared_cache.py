@@ -8,6 +8,7 @@ cheaper to call than to cache. Several processes may use the file at once (WAL, 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import time
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from multitrust.core.files import create_private
 from multitrust.core.types import Generation, Request
-from multitrust.engine.store import select_in
+from multitrust.engine.store import GroupCommit, select_in
 from multitrust.models.base import ChatModel
 
 FILE_NAME = "generations.sqlite"
@@ -39,6 +40,12 @@ class SharedCache:
             "CREATE TABLE IF NOT EXISTS generations (request_hash TEXT PRIMARY KEY, model TEXT NOT NULL, "
             "text TEXT NOT NULL, finish_reason TEXT, usage TEXT, created_at REAL NOT NULL)"
         )
+        self._group: GroupCommit | None = None
+
+    def group_commits(self, loop: asyncio.AbstractEventLoop) -> None:
+        """From now until :meth:`close`, answers put in one event-loop iteration share one commit (a run
+        at 256 in flight would otherwise commit to this file once per answer)."""
+        self._group = GroupCommit(self.db, loop)
 
     def lookup(self, hashes: Iterable[str]) -> dict[str, Generation]:
         out: dict[str, Generation] = {}
@@ -54,7 +61,8 @@ class SharedCache:
     def put(self, gen: Generation) -> None:
         if not gen.ok:
             return
-        self.db.execute(
+        write = self.db.execute if self._group is None else self._group.write
+        write(
             "INSERT OR IGNORE INTO generations VALUES (?,?,?,?,?,?)",
             (
                 gen.request_hash,
@@ -67,4 +75,9 @@ class SharedCache:
         )
 
     def close(self) -> None:
-        self.db.close()
+        group, self._group = self._group, None
+        try:
+            if group is not None:
+                group.close()
+        finally:
+            self.db.close()

@@ -1,9 +1,17 @@
 """The run store: one SQLite file per run directory (WAL), written by one connection in the runner's
 event-loop thread, each generation committed as it arrives — so a crash loses at most what was in
-flight, and running the same command again skips every finished request by its hash."""
+flight, and running the same command again skips every finished request by its hash.
+
+While requests are in flight the runner turns on group commits (:meth:`RunStore.group_commits`): the
+writes of one event-loop iteration (answers that arrived, attempts about to be sent) share one commit,
+made as soon as the iteration ends, instead of one commit each. A SIGKILL loses at most the answers of
+that iteration, which were in flight a moment before; an attempt is still committed before it is sent
+(the worker awaits :meth:`RunStore.durable`).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import errno
 import json
@@ -73,6 +81,66 @@ def select_in(db: sqlite3.Connection, query: str, keys: Iterable[str], chunk: in
     for i in range(0, len(wanted), chunk):
         part = wanted[i : i + chunk]
         yield from db.execute(query.format(marks=",".join("?" * len(part))), part)
+
+
+class GroupCommit:
+    """One commit per event-loop iteration for the writes made through :meth:`write` on ``db`` (an
+    autocommit connection): the first write of an iteration opens a transaction and schedules its commit
+    with ``call_soon``. :meth:`durable` waits for that commit. A failed commit is raised by the next write,
+    by :meth:`durable` and by :meth:`close`, never lost in a callback."""
+
+    def __init__(self, db: sqlite3.Connection, loop: asyncio.AbstractEventLoop) -> None:
+        self.db = db
+        self.loop = loop
+        self.commits = 0  # how many commits were made (tests assert grouping)
+        self._scheduled: asyncio.Handle | None = None
+        self._committed: asyncio.Future[None] | None = None
+        self._failure: BaseException | None = None
+
+    def write(self, sql: str, args: Sequence[Any]) -> None:
+        if self._failure is not None:
+            raise self._failure
+        if not self.db.in_transaction:
+            self.db.execute("BEGIN")
+        self.db.execute(sql, args)
+        if self._scheduled is None:
+            self._scheduled = self.loop.call_soon(self.flush)
+
+    async def durable(self) -> None:
+        """Return once every write made so far is committed."""
+        if self._failure is not None:
+            raise self._failure
+        if self._scheduled is None:
+            return
+        if self._committed is None:
+            self._committed = self.loop.create_future()
+        await asyncio.shield(self._committed)  # a cancelled waiter must not cancel the others' wait
+
+    def flush(self) -> None:
+        if self._scheduled is not None:
+            self._scheduled.cancel()
+            self._scheduled = None
+        waiting, self._committed = self._committed, None
+        try:
+            if self.db.in_transaction:
+                self.db.execute("COMMIT")
+                self.commits += 1
+        except sqlite3.Error as exc:
+            self._failure = StoreError(f"could not commit to the run store ({exc})")
+            with contextlib.suppress(sqlite3.Error):
+                self.db.execute("ROLLBACK")
+        if waiting is not None and not waiting.done():
+            if self._failure is not None:
+                waiting.set_exception(self._failure)
+                waiting.exception()  # retrieved here: a waiter that was cancelled must not warn about it
+            else:
+                waiting.set_result(None)
+
+    def close(self) -> None:
+        """Commit what is pending; raise if a commit failed."""
+        self.flush()
+        if self._failure is not None:
+            raise self._failure
 
 
 class RunLock:
@@ -218,6 +286,7 @@ class RunStore:
         for column, decl in _INVOCATION_JUDGE_COLUMNS:  # stores written before judge retries were counted
             if column not in inv_columns:
                 self.db.execute(f"ALTER TABLE invocations ADD COLUMN {column} {decl}")
+        self._group: GroupCommit | None = None
         version = self.get_meta("schema_version")
         if version is None:
             self.set_meta("schema_version", SCHEMA_VERSION)
@@ -241,7 +310,39 @@ class RunStore:
         return cls(cls.require_run_dir(run_dir))
 
     def close(self) -> None:
+        if self._group is not None:
+            self._group.flush()
+            self._group = None
         self.db.close()
+
+    @contextlib.contextmanager
+    def group_commits(self) -> Iterator[GroupCommit]:
+        """Within the block (in a running event loop), generations and attempts are committed once per
+        event-loop iteration (see the module); on leaving it everything pending is committed."""
+        group = GroupCommit(self.db, asyncio.get_running_loop())
+        self._group = group
+        try:
+            yield group
+        finally:
+            self._group = None
+            group.close()
+
+    async def durable(self) -> None:
+        """Return once every write made so far is committed (at once outside :meth:`group_commits`)."""
+        if self._group is not None:
+            await self._group.durable()
+
+    def _write(self, sql: str, args: Sequence[Any]) -> None:
+        if self._group is None:
+            self.db.execute(sql, args)  # autocommit
+        else:
+            self._group.write(sql, args)
+
+    def flush(self) -> None:
+        """Commit pending group writes now (a retry noted right before it is sent, a method that runs its
+        own transaction)."""
+        if self._group is not None:
+            self._group.flush()
 
     def __enter__(self) -> RunStore:
         return self
@@ -277,6 +378,7 @@ class RunStore:
                     seq,
                 )
             )
+        self.flush()
         with self.db:
             self.db.execute("BEGIN")
             self.db.execute("DELETE FROM samples WHERE task=?", (task,))
@@ -313,8 +415,9 @@ class RunStore:
         }
 
     def put_generation(self, g: Generation) -> None:
-        """Commit one generation (autocommit). A success never gets overwritten by a later error."""
-        self.db.execute(
+        """Commit one generation (autocommit, or with the iteration's group commit). A success never gets
+        overwritten by a later error."""
+        self._write(
             "INSERT INTO generations VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(request_hash) DO UPDATE SET "
             "model=excluded.model, text=excluded.text, finish_reason=excluded.finish_reason, usage=excluded.usage, "
             "latency_s=excluded.latency_s, attempts=excluded.attempts, error=excluded.error, "
@@ -344,9 +447,10 @@ class RunStore:
         return out
 
     def note_attempt(self, request_hash: str) -> None:
-        """Count one attempt at sending ``request_hash``, committed *before* it is sent: a process killed
-        while requests are in flight has still counted every call the server saw."""
-        self.db.execute(
+        """Count one attempt at sending ``request_hash``, to be committed *before* it is sent (within
+        :meth:`group_commits`, await :meth:`durable` before sending): a process killed while requests are in
+        flight has still counted every call the server saw."""
+        self._write(
             "INSERT INTO sent VALUES (?, 1) ON CONFLICT(request_hash) DO UPDATE SET attempts = attempts + 1",
             (request_hash,),
         )
@@ -387,6 +491,7 @@ class RunStore:
     def touch_judgements(self, keys: Iterable[str]) -> None:
         """Mark reused verdicts as used by the current scoring (exports show what the last scoring used)."""
         now = time.time()
+        self.flush()
         with self.db:
             self.db.executemany("UPDATE judgements SET used_at=? WHERE key=?", ((now, k) for k in keys))
 
