@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -239,3 +241,39 @@ def test_adapter_sends_key_and_body_through_the_lean_client(url: str) -> None:
         "temperature": 0.0,
         "seed": 3,
     }
+
+
+def test_model_listing_goes_through_the_lean_client() -> None:
+    with start_server() as srv:
+        model = OpenAIChatModel("test-model", spec="x", base_url=srv.url)
+
+        async def go() -> list[str] | None:
+            try:
+                await model.generate(Request.build("test-model", (Message("user", "hi"),), max_tokens=4))
+                return await model.list_model_ids()
+            finally:
+                await model.aclose()
+
+        ids = asyncio.run(go())
+        assert ids is not None and "test-model" in ids
+        assert model._lean is not None and model._lean.opened == 1  # the listing reused the chat connection
+
+
+def test_the_lean_path_never_imports_the_sdk() -> None:
+    """Importing ``openai`` costs about half a second of CPU; a run against a local server does without."""
+    code = (
+        "import asyncio, sys\n"
+        "from multitrust.core.types import Message, Request\n"
+        "from multitrust.models.spec import load_model, parse_model_spec\n"
+        "from multitrust.testing.server import start_server\n"
+        "with start_server() as srv:\n"
+        "    m = load_model(parse_model_spec(f'openai-compat:{srv.url}@m'), seed=0)\n"
+        "    async def go():\n"
+        "        try:\n"
+        "            return await m.generate(Request.build('m', (Message('user', 'hi'),), max_tokens=4))\n"
+        "        finally:\n"
+        "            await m.aclose()\n"
+        "    print(asyncio.run(go()).text, 'openai' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.split() == ["hi", "False"]

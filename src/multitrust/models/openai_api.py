@@ -11,8 +11,9 @@ requests go through the lean keep-alive client :class:`~multitrust.models.http1.
 per request does not grow with the requests in flight, the SDK's does); ``api.openai.com`` (no
 ``base_url``), a base URL with credentials in it, and one reached through an HTTP proxy
 (``HTTP(S)_PROXY``) keep the SDK client. Both send the same body and ``Authorization``, and their errors
-map to the same retry decisions (:meth:`OpenAIChatModel._classify`). ``GET /models`` (preflight) always
-uses the SDK.
+map to the same retry decisions (:meth:`OpenAIChatModel._classify`), ``GET /models`` (preflight) too.
+The SDK is imported and its client built only when a request needs it: importing ``openai`` costs about
+half a second of CPU, paid by every ``multitrust`` command that loads a model otherwise.
 """
 
 from __future__ import annotations
@@ -20,10 +21,8 @@ from __future__ import annotations
 import json
 import os
 import urllib.request
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-import openai
 
 from multitrust import __version__
 from multitrust.core.errors import SpecError
@@ -38,6 +37,9 @@ from multitrust.models.remote import (
     data_url_cache,
     parse_retry_after,
 )
+
+if TYPE_CHECKING:
+    import openai
 
 __all__ = ["OpenAIChatModel", "parse_retry_after"]
 
@@ -79,8 +81,6 @@ class OpenAIChatModel(RemoteChatModel):
 
     default_concurrency = 32
     default_host = "api.openai.com"
-    _sdk = openai
-    _sdk_error = openai.OpenAIError
 
     def __init__(
         self,
@@ -110,7 +110,8 @@ class OpenAIChatModel(RemoteChatModel):
         self.extra_body = dict(extra_body) if extra_body else None
         key = self._resolve_key(api_key, base_url, spec)
         self._secret = key if key != _PLACEHOLDER_KEY else None
-        self._client = openai.AsyncOpenAI(api_key=key, base_url=base_url, timeout=self.timeout, max_retries=0)
+        self._key = key
+        self._sdk_client: openai.AsyncOpenAI | None = None
         self._images = data_url_cache(max_image_side)
         self._lean: OriginPool | None = None
         if lean_path_applies(base_url):
@@ -121,6 +122,29 @@ class OpenAIChatModel(RemoteChatModel):
                 "Authorization": f"Bearer {key}",
             }
             self._lean = OriginPool(str(base_url), headers=headers)
+
+    # -- the SDK, imported when first needed
+
+    @property
+    def _sdk(self) -> Any:  # type: ignore[override]
+        import openai
+
+        return openai
+
+    @property
+    def _sdk_error(self) -> type[Exception]:  # type: ignore[override]
+        return self._sdk.OpenAIError
+
+    @property
+    def _client(self) -> openai.AsyncOpenAI:  # type: ignore[override]
+        """The SDK client (built on first use: ``api.openai.com``, the SDK request path, ``endpoint``)."""
+        if self._sdk_client is None:
+            import openai
+
+            self._sdk_client = openai.AsyncOpenAI(
+                api_key=self._key, base_url=self.base_url, timeout=self.timeout, max_retries=0
+            )
+        return self._sdk_client
 
     @staticmethod
     def _resolve_key(api_key: str | None, base_url: str | None, spec: str) -> str:
@@ -162,13 +186,22 @@ class OpenAIChatModel(RemoteChatModel):
     async def list_model_ids(self) -> list[str] | None:
         """``GET /models``: the ids the endpoint serves (OpenAI lists only models this key can use, so a
         shut-down model is absent). None when the server has no such route or answers something unreadable;
-        errors such as a refused connection or a rejected key are raised as the SDK's exceptions."""
-        try:
-            raw = await self._client.get("/models", cast_to=bytes)
-        except openai.APIStatusError as exc:
-            if exc.status_code in (404, 405, 501):
-                return None
-            raise
+        errors such as a refused connection or a rejected key are raised (as :meth:`_classify` maps them)."""
+        if self._lean is not None:
+            try:
+                _, _, raw = await self._lean.request("GET", "/models", None, timeout=self.timeout)
+            except HTTPStatusError as exc:
+                if exc.status_code in (404, 405, 501):
+                    return None
+                raise
+        else:
+            sdk = self._sdk
+            try:
+                raw = await self._client.get("/models", cast_to=bytes)
+            except sdk.APIStatusError as exc:
+                if exc.status_code in (404, 405, 501):
+                    return None
+                raise
         try:
             data = json.loads(raw)["data"]
             return [str(m["id"]) for m in data]
@@ -197,9 +230,13 @@ class OpenAIChatModel(RemoteChatModel):
         return super()._classify(exc)
 
     async def aclose(self) -> None:
-        if not self._closed and self._lean is not None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._lean is not None:
             await self._lean.aclose()
-        await super().aclose()
+        if self._sdk_client is not None:
+            await self._sdk_client.close()
 
 
 def lean_path_applies(base_url: str | None) -> bool:
