@@ -277,3 +277,21 @@ def test_the_lean_path_never_imports_the_sdk() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.split() == ["hi", "False"]
+
+
+def test_connections_idle_past_the_expiry_are_not_reused(url: str) -> None:
+    """Servers close idle keep-alive connections (uvicorn after 5 s); one idle longer than the expiry is
+    dropped before the server can close it under a request."""
+
+    async def go(expiry: float) -> int:
+        pool = OriginPool(url, headers={}, keepalive_expiry=expiry)
+        try:
+            await asyncio.gather(*(pool.request("POST", "/ok", b"{}", timeout=5) for _ in range(3)))
+            await asyncio.sleep(0.3)
+            await pool.request("POST", "/ok", b"{}", timeout=5)
+            return pool.opened
+        finally:
+            await pool.aclose()
+
+    assert asyncio.run(go(0.1)) == 4  # three, then a fresh one: all three had idled too long
+    assert asyncio.run(go(60)) == 3

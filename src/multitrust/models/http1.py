@@ -33,6 +33,9 @@ import h11
 __all__ = ["HTTPStatusError", "OriginPool", "TransportError", "TransportTimeout"]
 
 _READ_CHUNK = 1 << 16
+#: seconds a connection may sit idle before it is dropped rather than reused: below the 5 s after which
+#: uvicorn (vLLM, SGLang) closes an idle keep-alive connection, so a request rarely meets a closing one
+KEEPALIVE_EXPIRY = 4.0
 
 
 class TransportError(Exception):
@@ -62,12 +65,13 @@ class HTTPStatusError(Exception):
 
 
 class _Connection:
-    __slots__ = ("h11", "reader", "writer")
+    __slots__ = ("h11", "idle_since", "reader", "writer")
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader = reader
         self.writer = writer
         self.h11 = h11.Connection(h11.CLIENT)
+        self.idle_since = 0.0
 
     def reusable(self) -> bool:
         """Idle, open, and the server has not closed its side (an EOF read while the connection was idle)."""
@@ -109,7 +113,14 @@ class OriginPool:
     under its path (``base_url`` ``http://h:8000/v1`` + ``/chat/completions``). No limit on connections: the
     caller bounds how many requests are in flight. Safe for one event loop."""
 
-    def __init__(self, base_url: str, *, headers: Mapping[str, str], ssl_context: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        headers: Mapping[str, str],
+        ssl_context: ssl.SSLContext | None = None,
+        keepalive_expiry: float = KEEPALIVE_EXPIRY,
+    ) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"not an http(s) URL: {parts.scheme}://{parts.hostname}")
@@ -123,6 +134,7 @@ class OriginPool:
         host = f"[{self.host}]" if ":" in self.host else self.host
         self._headers = [("Host", host if default_port else f"{host}:{self.port}"), *headers.items()]
         self._ssl = ssl_context if ssl_context is not None else (_default_ssl() if self.scheme == "https" else None)
+        self.keepalive_expiry = keepalive_expiry
         self._idle: list[_Connection] = []
         self._closed = False
         self.opened = 0  # connections opened so far (tests assert reuse)
@@ -186,11 +198,20 @@ class OriginPool:
         if self._closed:
             raise TransportError("the client is closed")
         idle = self._idle
-        while idle:
-            conn = idle.pop()  # the most recently used: the least likely to have been closed by the server
-            if conn.reusable():
-                return conn
-            conn.close()
+        if idle:
+            loop = asyncio.get_running_loop()
+            oldest_kept = loop.time() - self.keepalive_expiry
+            while idle:
+                conn = idle.pop()  # the most recently used: the least likely to have been closed by the server
+                if conn.idle_since < oldest_kept:  # this one and every one below it idled too long
+                    conn.close()
+                    for stale in idle:
+                        stale.close()
+                    idle.clear()
+                    break
+                if conn.reusable():
+                    return conn
+                conn.close()
         try:
             reader, writer = await asyncio.open_connection(
                 self.host, self.port, ssl=self._ssl, server_hostname=self.host if self._ssl else None, limit=_READ_CHUNK
@@ -206,6 +227,7 @@ class OriginPool:
             conn.close()  # the server asked to close (Connection: close, HTTP/1.0) or the client is closing
             return
         c.start_next_cycle()
+        conn.idle_since = asyncio.get_running_loop().time()
         self._idle.append(conn)
 
     async def aclose(self) -> None:
