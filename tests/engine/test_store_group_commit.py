@@ -4,14 +4,21 @@ durable before ``durable()`` returns, and a failed commit is raised, never lost 
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any, ClassVar
 
 import pytest
 
 from multitrust.core.errors import StoreError
 from multitrust.core.types import Generation, Message, Sample
+from multitrust.engine.config import RunConfig
+from multitrust.engine.runner import Runner
 from multitrust.engine.store import GroupCommit, RunStore
+from multitrust.testing.trees import write_t6_tree
 
 
 def _gen(i: int) -> Generation:
@@ -96,3 +103,57 @@ def test_a_failed_commit_is_raised(tmp_path: Path) -> None:
     asyncio.run(go())
     assert db.execute("SELECT count(*) FROM child").fetchone()[0] == 0
     db.close()
+
+
+class _CountingServer(BaseHTTPRequestHandler):
+    """An OpenAI-compatible answer ("yes") to every chat request; on arrival, each request compares the
+    attempts the run store has committed (read from another connection) with the requests seen so far."""
+
+    protocol_version = "HTTP/1.1"
+    store_path: ClassVar[Path]
+    lock = threading.Lock()
+    seen: ClassVar[list[tuple[int, int]]] = []  # (requests arrived, attempts committed when it arrived)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        with self.lock:
+            arrived = len(self.seen) + 1
+            with sqlite3.connect(self.store_path, timeout=30) as other:
+                (committed,) = other.execute("SELECT coalesce(sum(attempts), 0) FROM sent").fetchone()
+            self.seen.append((arrived, int(committed)))
+        raw = json.dumps({"choices": [{"message": {"content": "yes"}, "finish_reason": "stop"}]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+
+def test_every_request_reaches_the_server_after_its_attempt_is_committed(tmp_path: Path) -> None:
+    """What the crash suite relies on: a process killed with requests in flight has counted each of them."""
+    out = tmp_path / "run"
+    _CountingServer.store_path = out / "run.sqlite"
+    _CountingServer.seen = []
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _CountingServer)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        cfg = RunConfig(
+            model=f"openai-compat:http://127.0.0.1:{httpd.server_address[1]}/v1@m",
+            tasks=["T.6"],
+            data=str(write_t6_tree(tmp_path / "data", 240)),
+            out=str(out),
+            concurrency=32,
+            shared_cache=False,
+            bootstrap=0,
+        )
+        summary = asyncio.run(Runner(cfg).run())
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert summary.calls_made == 240 and summary.call_errors == 0
+    assert len(_CountingServer.seen) == 240
+    assert all(committed >= arrived for arrived, committed in _CountingServer.seen)
