@@ -6,9 +6,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import threading
-from pathlib import Path
 from typing import Any
+
+from multitrust.core.file_hashes import file_hashes
 
 
 def canonical_json(obj: Any) -> str:
@@ -26,21 +26,8 @@ def hash_json(obj: Any) -> str:
     return sha256_hex(canonical_json(obj))
 
 
-_file_hash_cache: dict[tuple[str, int, int], str] = {}
-_file_hash_lock = threading.Lock()
-
-
 def file_sha256(path: str | os.PathLike[str]) -> str:
-    """SHA-256 of a file's bytes, memoised on (path, size, mtime) because the same image is hashed for
-    every prompt it is paired with."""
-    p = Path(path)
-    st = p.stat()
-    key = (str(p), st.st_size, st.st_mtime_ns)
-    with _file_hash_lock:
-        hit = _file_hash_cache.get(key)
-    if hit is not None:
-        return hit
-    digest = hashlib.sha256(p.read_bytes()).hexdigest()
-    with _file_hash_lock:
-        _file_hash_cache[key] = digest
-    return digest
+    """SHA-256 of a file's bytes, read once per file version (device, inode, size, mtime, ctime): the same
+    image is hashed for every prompt it is paired with and may sit at several paths. See
+    :mod:`multitrust.core.file_hashes` (what is memoised, what is persisted, what cannot be saved)."""
+    return file_hashes.sha256(path)

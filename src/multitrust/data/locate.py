@@ -13,6 +13,7 @@ from pathlib import Path
 from platformdirs import user_cache_dir
 
 from multitrust.core.errors import DataError
+from multitrust.core.file_hashes import file_hashes
 from multitrust.data.tree import DataTree
 
 BUILTIN = "builtin"
@@ -22,6 +23,18 @@ def cache_root() -> Path:
     """``$MULTITRUST_CACHE_DIR`` or the platform's user cache dir (``~/.cache/multitrust`` on Linux)."""
     env = os.environ.get("MULTITRUST_CACHE_DIR")
     return Path(env).expanduser() if env else Path(user_cache_dir("multitrust"))
+
+
+#: the table of image digests kept across runs (see :mod:`multitrust.core.file_hashes`)
+FILE_HASHES = "file-hashes.sqlite"
+
+
+def persist_file_hashes() -> Path:
+    """Keep file digests in the user cache from now on, so a rerun over an unchanged tree reads no image
+    to hash it; a file whose size, mtime, ctime or inode changed is read again."""
+    path = cache_root() / FILE_HASHES
+    file_hashes.persist(path)
+    return path
 
 
 @lru_cache(maxsize=1)

@@ -16,11 +16,12 @@ from pathlib import Path
 
 from multitrust import __version__
 from multitrust.core.errors import DataError, ModelCallError, StoreError
+from multitrust.core.file_hashes import file_hashes
 from multitrust.core.files import write_text
 from multitrust.core.hashing import sha256_hex
 from multitrust.core.redact import redact_spec, redact_text
 from multitrust.core.types import Generation, Request, Sample, TaskScore
-from multitrust.data.locate import cache_root, resolve_data
+from multitrust.data.locate import cache_root, persist_file_hashes, resolve_data
 from multitrust.data.tree import DataTree
 from multitrust.engine.config import RunConfig
 from multitrust.engine.judging import JudgeMeter
@@ -445,6 +446,7 @@ class Runner:
         task instead of after all of them. Store writes stay on the event loop's thread (one writer)."""
         seen: set[str] = set()
         started = time.perf_counter()
+        persist_file_hashes()
         summary.no_data = no_data(tree.root, self.cfg.tasks)
         record_no_data(store, self.cfg.tasks, summary.no_data)
         try:
@@ -475,6 +477,7 @@ class Runner:
                     self._task_of[item.request.hash] = tid
                     queue.put_nowait(item)
         finally:
+            file_hashes.flush()
             summary.phases["plan_s"] = time.perf_counter() - started
             for _ in range(n_workers):
                 queue.put_nowait(None)  # always release the workers, also when planning failed
