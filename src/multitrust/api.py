@@ -214,6 +214,7 @@ def load_results(run_dir: str | Path) -> RunResults:
             calls_from_other_runs=counts["shared"],
             invocations=invocations,
             replicas=store.get_meta("replicas"),
+            image_handling=store.get_meta("image_handling"),
             no_data=dict(store.get_meta("no_data") or {}),
             requested=[*requested, *(t for t in scores if t not in requested)] if requested else None,
             data_errors=dict(store.get_meta("data_errors") or {}),

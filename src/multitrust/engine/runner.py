@@ -30,7 +30,7 @@ from multitrust.engine.progress import NullProgress, ProgressSink
 from multitrust.engine.scorer import Judging, load_judging, score_tasks
 from multitrust.engine.shared_cache import FILE_NAME, SharedCache, shareable
 from multitrust.engine.store import RunLock, RunStore
-from multitrust.models.base import ChatModel
+from multitrust.models.base import ChatModel, merge_image_handling
 from multitrust.models.remote import remote_parts
 from multitrust.models.spec import load_model, parse_model_spec
 from multitrust.tasks.needs import no_data
@@ -333,6 +333,10 @@ class Runner:
             if replica_stats is not None:  # which replica did what: recorded, never part of a hash
                 summary.replicas = replica_stats()
                 store.set_meta("replicas", summary.replicas)
+            # how the images sent were handled (original bytes / downscaled / re-encoded), per image digest
+            handling = merge_image_handling([store.get_meta("image_handling"), model.image_handling()])
+            if handling is not None:
+                store.set_meta("image_handling", handling)
             t2 = time.perf_counter()
             summary.phases["plan_and_generate_s"] = t2 - t1
             summary.phases["plan_and_generate_cpu_s"] = time.process_time() - cpu1  # this process's CPU, all threads

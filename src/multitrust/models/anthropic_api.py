@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 from typing import Any
 
 import anthropic
@@ -21,9 +22,10 @@ import anthropic
 from multitrust.core.errors import ModelCallError, SpecError
 from multitrust.core.text import well_formed
 from multitrust.core.types import ImageRef, Message, ModelReply, Request
+from multitrust.models.images import Encoded
 from multitrust.models.remote import ImageCache, MalformedResponse, RemoteChatModel, one_line
 
-__all__ = ["AnthropicChatModel", "encode_image_block"]
+__all__ = ["AnthropicChatModel", "encode_image", "encode_image_block"]
 
 _MEDIA_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
 #: the API rejects base64 images over 5 MB; stay under it with some margin
@@ -34,38 +36,48 @@ _STOP_REASONS = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "len
 
 
 def encode_image_block(image: ImageRef, max_side: int | None = None) -> dict[str, Any]:
-    """An Anthropic ``image`` content block. The file's bytes are sent as they are when the API accepts
-    the format and size; otherwise the image is downscaled / re-encoded (PNG, or JPEG for large photos)."""
-    data = image.read_bytes()
-    mime = image.mime
-    too_big = len(data) > _MAX_IMAGE_BYTES
-    if mime in _MEDIA_TYPES and not too_big and max_side is None:
-        return _block(mime, data)
-    from PIL import Image
+    """An Anthropic ``image`` content block (see :func:`encode_image`)."""
+    return encode_image(image, max_side).value
 
+
+def encode_image(image: ImageRef, max_side: int | None = None) -> Encoded[dict[str, Any]]:
+    """An ``image`` block and how the image was handled. The file's bytes are sent as they are (streamed
+    into base64) when the API accepts the format and size and the image fits ``max_side``; otherwise it is
+    downscaled and/or re-encoded (PNG, or JPEG for a large photo). Only the header is read to decide, and
+    a JPEG is decoded at reduced scale (:func:`~multitrust.models.images.open_downscaled`)."""
+    from multitrust.data.images import image_size, open_downscaled
+    from multitrust.models.images import ORIGINAL, b64_file, downscaled, png_bytes, reencoded
+
+    mime = image.mime
+    too_big = os.stat(image.path).st_size > _MAX_IMAGE_BYTES
+    accepted = mime in _MEDIA_TYPES and not too_big
+    if accepted and max_side is None:
+        return Encoded(_b64_block(mime, b64_file(image.path)), ORIGINAL)
     limit = min(max_side or _DOWNSCALE_SIDE, _DOWNSCALE_SIDE) if too_big else max_side
-    with Image.open(io.BytesIO(data)) as im:
-        im.load()
-        if mime in _MEDIA_TYPES and not too_big and (limit is None or max(im.size) <= limit):
-            return _block(mime, data)
-        if limit is not None and max(im.size) > limit:
-            scale = limit / max(im.size)
-            im = im.resize(
-                (max(1, round(im.width * scale)), max(1, round(im.height * scale))), Image.Resampling.LANCZOS
-            )
+    shrink = limit is not None and max(image_size(image.path)) > limit
+    if accepted and not shrink:
+        return Encoded(_b64_block(mime, b64_file(image.path)), ORIGINAL)
+    with open_downscaled(image.path, limit if shrink else None) as im:
         if im.mode not in ("L", "LA", "RGB", "RGBA"):
             im = im.convert("RGBA" if "transparency" in im.info or "A" in im.mode else "RGB")
-        out = io.BytesIO()
-        im.save(out, format="PNG")
-        if out.tell() > _MAX_IMAGE_BYTES:  # a large photo: JPEG keeps it under the limit
+        data, fmt = png_bytes(im), "PNG"
+        if len(data) > _MAX_IMAGE_BYTES:  # a large photo: JPEG keeps it under the limit
             out = io.BytesIO()
             im.convert("RGB").save(out, format="JPEG", quality=90)
-            return _block("image/jpeg", out.getvalue())
-        return _block("image/png", out.getvalue())
+            data, fmt = out.getvalue(), "JPEG"
+    if shrink:
+        how = downscaled(int(limit or 0), fmt)
+    else:
+        how = reencoded(fmt, "over the API's 5 MB limit" if too_big else f"{mime} is not a format the API takes")
+    return Encoded(_block(f"image/{fmt.lower()}", data), how)
 
 
 def _block(mime: str, data: bytes) -> dict[str, Any]:
-    return {"type": "image", "source": {"type": "base64", "media_type": mime, "data": base64.b64encode(data).decode()}}
+    return _b64_block(mime, base64.b64encode(data).decode("ascii"))
+
+
+def _b64_block(mime: str, data: str) -> dict[str, Any]:
+    return {"type": "image", "source": {"type": "base64", "media_type": mime, "data": data}}
 
 
 def _parse_message(message: Any, attempt: int) -> ModelReply:
@@ -128,7 +140,7 @@ class AnthropicChatModel(RemoteChatModel):
         self.send_temperature = bool(send_temperature)
         self._secret = api_key
         self._client = anthropic.AsyncAnthropic(api_key=api_key, base_url=base_url, timeout=self.timeout, max_retries=0)
-        self._images = ImageCache(encode_image_block, max_image_side, max_entries=512)
+        self._images = ImageCache(encode_image, max_image_side, max_entries=512)
 
     def describe(self) -> dict[str, object]:
         return {**super().describe(), "send_temperature": self.send_temperature}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from multitrust.core.types import ModelReply, Request
 
@@ -37,3 +37,29 @@ class ChatModel(ABC):
     def describe(self) -> dict[str, object]:
         """Provenance recorded with a run (no secrets)."""
         return {"spec": self.spec, "class": type(self).__name__}
+
+    def image_handling(self) -> ImageHandling | None:
+        """How the images this adapter sent were handled so far: ``{"max_image_side": N or None, "images":
+        {how: [image sha256, ...]}}`` (``how`` e.g. ``"original bytes"``), or None when it sends none or
+        does not say. The run records it, so a report says what the model was shown."""
+        return None
+
+
+ImageHandling = dict[str, object]
+
+
+def merge_image_handling(parts: Iterable[ImageHandling | None]) -> ImageHandling | None:
+    """One record from several (replicas of one model, or the invocations of one run): each image digest
+    listed once per ``how``; the last ``max_image_side`` given."""
+    out: ImageHandling | None = None
+    images: dict[str, set[str]] = {}
+    for part in parts:
+        if not part:
+            continue
+        out = {"max_image_side": part.get("max_image_side")}
+        for how, digests in dict(part.get("images") or {}).items():  # type: ignore[call-overload]
+            images.setdefault(str(how), set()).update(str(d) for d in digests)
+    if out is None:
+        return None
+    out["images"] = {how: sorted(d) for how, d in sorted(images.items())}
+    return out

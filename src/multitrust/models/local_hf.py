@@ -32,7 +32,7 @@ from typing import Any, Generic, TypeVar
 
 from multitrust.core.errors import ModelCallError, SpecError
 from multitrust.core.types import ImageRef, Message, ModelReply, Request
-from multitrust.models.base import ChatModel
+from multitrust.models.base import ChatModel, ImageHandling
 from multitrust.models.remote import one_line
 
 __all__ = ["HFChatModel", "MicroBatcher", "Prompt", "load_pil", "resolve_model_target"]
@@ -159,13 +159,16 @@ def quiet_transformers() -> None:
 
 
 def load_pil(image: ImageRef, max_side: int | None = None) -> Any:
-    """The image as an RGB PIL image, downscaled (LANCZOS, aspect kept) when larger than ``max_side``.
+    """The image as an RGB PIL image, downscaled (LANCZOS, aspect kept) when larger than ``max_side``; a
+    large JPEG is decoded at reduced scale (:func:`~multitrust.data.images.open_downscaled`).
 
     RGB because every HF image processor expects 3 channels; palette/alpha images are flattened on white
     so transparent regions don't turn black."""
     from PIL import Image
 
-    with Image.open(image.path) as im:
+    from multitrust.data.images import open_downscaled
+
+    with open_downscaled(image.path, max_side) as im:
         im.load()
         if im.mode in ("RGBA", "LA", "P", "PA") or "transparency" in im.info:
             rgba = im.convert("RGBA")
@@ -173,10 +176,6 @@ def load_pil(image: ImageRef, max_side: int | None = None) -> Any:
             out.paste(rgba, mask=rgba.getchannel("A"))
         else:
             out = im.convert("RGB")
-    if max_side is not None and max(out.size) > max_side:
-        w, h = out.size
-        scale = max_side / max(w, h)
-        out = out.resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.Resampling.LANCZOS)
     return out
 
 
@@ -340,6 +339,7 @@ class HFChatModel(ChatModel):
         self.trust_remote_code = bool(trust_remote_code)
         self.default_concurrency = max(type(self).default_concurrency, 2 * self.batch_size)
         self.load_seconds: float | None = None
+        self._handled: dict[str, set[str]] = {}  # how → image digests (image_handling)
         self.generated_tokens = 0
         self.generate_seconds = 0.0
         self._loaded: _Loaded | None = None
@@ -373,6 +373,10 @@ class HFChatModel(ChatModel):
             if self._loaded.notes:
                 info["notes"] = list(self._loaded.notes)
         return info
+
+    def image_handling(self) -> ImageHandling | None:
+        images = {how: sorted(digests) for how, digests in self._handled.items()}
+        return {"max_image_side": self.max_image_side, "images": images} if images else None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(spec={self.spec!r})"
@@ -603,7 +607,15 @@ class HFChatModel(ChatModel):
         else:
             texts = [self._render(self._conversation(p.messages, loaded.multimodal), loaded) for p in prompts]
         # a chat template already wrote any BOS the model wants; a plain prompt gets the tokenizer's own
-        images = [load_pil(im, self.max_image_side) for p in prompts for m in p.messages for im in m.images]
+        refs = [im for p in prompts for m in p.messages for im in m.images]
+        images = [load_pil(im, self.max_image_side) for im in refs]
+        side = self.max_image_side
+        for ref in refs:
+            from multitrust.data.images import image_size
+
+            shrunk = side is not None and max(image_size(ref.path)) > side
+            how = f"downscaled to ≤{side} px (decoded)" if shrunk else "original pixels (decoded)"
+            self._handled.setdefault(how, set()).add(ref.sha256)
         if not loaded.multimodal or (loaded.images_required and not images):
             return loaded.tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=plain)
         return loaded.processor(

@@ -24,7 +24,7 @@ from typing import Any
 
 from multitrust.core.errors import ModelCallError, SpecError
 from multitrust.core.types import Request
-from multitrust.models.base import ChatModel
+from multitrust.models.base import ChatModel, ImageHandling
 from multitrust.models.local_hf import MicroBatcher
 from multitrust.models.remote import ImageCache, chat_messages, data_url_cache, one_line
 from multitrust.models.routes import IMAGES_PER_PROMPT
@@ -110,6 +110,11 @@ class VLLMChatModel(ChatModel):
 
             info["vllm"] = vllm.__version__
         return info
+
+    def image_handling(self) -> ImageHandling | None:
+        handled = self._images.handled if self._images is not None else {}
+        images = {how: sorted(digests) for how, digests in handled.items()}
+        return {"max_image_side": self.max_image_side, "images": images} if images else None
 
     def __repr__(self) -> str:
         return f"VLLMChatModel(spec={self.spec!r})"

@@ -21,9 +21,7 @@ seconds rather than hours of backoff.
 from __future__ import annotations
 
 import asyncio
-import base64
 import email.utils
-import io
 import json
 import math
 import random
@@ -38,7 +36,7 @@ from urllib.parse import urlsplit, urlunsplit
 from multitrust.core.errors import ModelCallError, SpecError
 from multitrust.core.text import well_formed
 from multitrust.core.types import ImageRef, Message, ModelReply, Request
-from multitrust.models.base import ChatModel
+from multitrust.models.base import ChatModel, ImageHandling
 
 __all__ = [
     "FAIL_FAST_AFTER",
@@ -56,6 +54,7 @@ __all__ = [
     "redact_url",
     "remote_parts",
     "server_message",
+    "with_image_side",
 ]
 
 #: HTTP statuses retried besides 5xx
@@ -269,28 +268,36 @@ def _clamp(seconds: float, cap: float) -> float | None:
 
 
 def encode_data_url(image: ImageRef, max_side: int | None) -> str:
-    """A data URL for one image; downscaled (LANCZOS, aspect kept, re-encoded PNG) when larger than
-    ``max_side``. Runs in a worker thread: decoding and resizing can take tens of milliseconds."""
-    if max_side is not None:
-        from multitrust.data.images import image_size, open_downscaled
+    """A data URL for one image: the file's bytes, or downscaled (LANCZOS, aspect kept, re-encoded PNG) when
+    larger than ``max_side`` (see :func:`multitrust.models.images.data_url`)."""
+    from multitrust.models.images import data_url
 
-        if max(image_size(image.path)) > max_side:  # decoded at reduced scale where the format allows (JPEG)
-            out = io.BytesIO()
-            open_downscaled(image.path, max_side).save(out, format="PNG")
-            return f"data:image/png;base64,{base64.b64encode(out.getvalue()).decode('ascii')}"
-    data = image.read_bytes()
-    mime = image.mime
-    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+    return data_url(image, max_side).value
+
+
+def with_image_side(spec: str, max_image_side: int | None) -> str:
+    """The canonical spec of an adapter that downscales images: ``?max_image_side=N`` appended, because the
+    model then sees other pixels and gives other answers, so the request hashes (cache keys) must differ."""
+    return f"{spec}?max_image_side={max_image_side}" if max_image_side is not None else spec
+
+
+def _data_url(image: ImageRef, max_side: int | None) -> Any:
+    from multitrust.models.images import data_url
+
+    return data_url(image, max_side)
 
 
 class ImageCache(Generic[V]):
     """LRU of encoded images (``encode(image, max_side)``, run in a worker thread) keyed by image sha256,
     bounded in entries and, when ``max_chars`` is given, in the total ``len()`` of the values. Concurrent
-    requests for an image being encoded wait for that one encoding instead of starting their own."""
+    requests for an image being encoded wait for that one encoding instead of starting their own.
+
+    ``encode`` returns a :class:`~multitrust.models.images.Encoded` (the value and how the image was
+    handled); ``handled`` maps each ``how`` to the image digests it was applied to (what the run records)."""
 
     def __init__(
         self,
-        encode: Callable[[ImageRef, int | None], V],
+        encode: Callable[[ImageRef, int | None], Any],
         max_side: int | None,
         *,
         max_entries: int,
@@ -301,9 +308,10 @@ class ImageCache(Generic[V]):
         self.max_entries = max_entries
         self.max_chars = max_chars
         self.encoded = 0  # how many encodings were done (tests assert reuse)
+        self.handled: dict[str, set[str]] = {}
         self._values: OrderedDict[str, V] = OrderedDict()
         self._chars = 0
-        self._pending: dict[str, asyncio.Future[V]] = {}
+        self._pending: dict[str, asyncio.Future[Any]] = {}
 
     async def get(self, image: ImageRef) -> V:
         key = image.sha256
@@ -317,13 +325,15 @@ class ImageCache(Generic[V]):
             self._pending[key] = task
             task.add_done_callback(lambda done: self._finished(key, done))
         # shield: a cancelled caller must not cancel an encoding other requests wait for
-        return await asyncio.shield(task)
+        return (await asyncio.shield(task)).value  # type: ignore[no-any-return]
 
-    def _finished(self, key: str, task: asyncio.Future[V]) -> None:
+    def _finished(self, key: str, task: asyncio.Future[Any]) -> None:
         self._pending.pop(key, None)
         if not task.cancelled() and task.exception() is None:
             self.encoded += 1
-            self._store(key, task.result())
+            value, how = task.result()
+            self.handled.setdefault(how, set()).add(key)
+            self._store(key, value)
 
     def _store(self, key: str, value: V) -> None:
         self._values[key] = value
@@ -340,7 +350,7 @@ class ImageCache(Generic[V]):
 
 def data_url_cache(max_side: int | None) -> ImageCache[str]:
     """The cache of image data URLs used by the OpenAI-format adapters (OpenAI API and vLLM)."""
-    return ImageCache(encode_data_url, max_side, max_entries=1024, max_chars=256 << 20)
+    return ImageCache(_data_url, max_side, max_entries=1024, max_chars=256 << 20)
 
 
 async def chat_messages(messages: Sequence[Message], images: ImageCache[str]) -> list[dict[str, Any]]:
@@ -400,7 +410,7 @@ class RemoteChatModel(ChatModel):
         if max_image_side is not None and max_image_side < 1:
             raise SpecError(f"{label}: max_image_side must be >= 1, got {max_image_side}")
         self.model = model
-        self.spec = spec
+        self.spec = with_image_side(spec, max_image_side)
         self.base_url = base_url
         self.timeout = float(timeout)
         self.max_retries = int(max_retries)
@@ -417,6 +427,11 @@ class RemoteChatModel(ChatModel):
     def images_encoded(self) -> int:
         """Number of images encoded so far (each image is encoded once while it stays cached)."""
         return self._images.encoded
+
+    def image_handling(self) -> ImageHandling | None:
+        handled = self._images.handled
+        images = {how: sorted(digests) for how, digests in handled.items()}
+        return {"max_image_side": self.max_image_side, "images": images} if images else None
 
     def describe(self) -> dict[str, object]:
         return {

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from multitrust.core.errors import ModelCallError, SpecError
 from multitrust.core.types import ModelReply, Request
-from multitrust.models.base import ChatModel
+from multitrust.models.base import ChatModel, ImageHandling, merge_image_handling
 
 
 @dataclass
@@ -165,6 +165,9 @@ class ReplicaPool(ChatModel):
     def replica_stats(self) -> list[dict[str, object]]:
         """Per replica: requests sent, answered, errors, mean latency of answered calls, last error."""
         return [r.stats() for r in self.replicas]
+
+    def image_handling(self) -> ImageHandling | None:
+        return merge_image_handling(r.model.image_handling() for r in self.replicas)
 
     def describe(self) -> dict[str, object]:
         return {

@@ -2,9 +2,11 @@
 
 Examples: ``openai:gpt-4o``, ``openai-compat:http://127.0.0.1:8000/v1@my-model?api_key_env=VLLM_KEY``,
 ``scripted:refuse``, ``scripted:replay:answers.jsonl``. Options never enter the canonical spec (they
-don't change answers), and secrets are only ever named (``api_key_env``). Credentials typed into a spec
-anyway (``http://user:SECRET@host``, ``?api_key=SECRET``) reach only the adapter: the canonical spec and
-every message carry :func:`~multitrust.core.redact.redact_spec`'s version.
+don't change answers) except ``max_image_side``, which the adapters append to their spec because the model
+then sees other pixels (so a different downscale is a different request), and secrets are only ever named
+(``api_key_env``). Credentials typed into a spec anyway (``http://user:SECRET@host``, ``?api_key=SECRET``)
+reach only the adapter: the canonical spec and every message carry
+:func:`~multitrust.core.redact.redact_spec`'s version.
 """
 
 from __future__ import annotations
@@ -171,7 +173,7 @@ def _replica_pool(
         if concurrency is not None:
             one.default_concurrency = int(concurrency)  # type: ignore[call-overload]
         replicas.append((redact_url(url, drop_query=True) or url, one))
-    return ReplicaPool(replicas, spec=spec.canonical, max_attempts=max_attempts)
+    return ReplicaPool(replicas, spec=replicas[0][1].spec, max_attempts=max_attempts)  # max_image_side included
 
 
 def load_model(text: str | ModelSpec, *, seed: int = 0) -> ChatModel:

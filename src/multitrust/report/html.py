@@ -273,7 +273,10 @@ def _run_view(i: int, run: Mapping[str, Any], label: str) -> dict[str, Any]:
         for spec, c in (run.get("judges") or {}).items()
     ]
     counts = run.get("state_counts") or {}
+    handling = run.get("image_handling") if isinstance(run.get("image_handling"), Mapping) else {}
     return {
+        "images_sent": [{"how": str(how), "n": int(n or 0)} for how, n in (handling.get("images") or {}).items() if n],
+        "max_image_side": handling.get("max_image_side"),
         "index": i,
         "label": label,
         "color": _PALETTE[i % len(_PALETTE)],

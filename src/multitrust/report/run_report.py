@@ -46,6 +46,8 @@ class RunResults:
     invocations: list[dict[str, Any]] = field(default_factory=list)
     #: per replica of a replicated model, as the last run recorded it (None: one endpoint)
     replicas: list[dict[str, Any]] | None = None
+    #: how the images sent to the model were handled: {"max_image_side", "images": {how: [sha256, ...]}}
+    image_handling: dict[str, Any] | None = None
     #: task → "no data: <missing path>" for tasks the run skipped because the tree lacks their data
     no_data: dict[str, str] = field(default_factory=dict)
     #: the tasks the run asked for (None: those it has scores for)
@@ -142,6 +144,7 @@ def run_entry(run: RunResults, *, max_error_rate: float = MAX_ERROR_RATE) -> dic
             "from_other_runs": run.calls_from_other_runs,
         },
         **({"replicas": run.replicas} if run.replicas else {}),
+        **({"image_handling": image_handling_entry(run.image_handling)} if run.image_handling else {}),
         "judges": {spec: dict(c) for spec, c in run.judges.items()},
         "tasks": tasks,
         "no_data": {tid: why for tid, why in run.no_data.items() if tid not in tasks},
@@ -153,6 +156,16 @@ def run_entry(run: RunResults, *, max_error_rate: float = MAX_ERROR_RATE) -> dic
         "failure_causes": failure_causes(run.failures),
         "scorecard": card.to_dict(),
         "scorecard_ci": intervals,
+    }
+
+
+def image_handling_entry(handling: dict[str, Any]) -> dict[str, Any]:
+    """The report's view of a run's image handling: ``max_image_side`` and, per way of handling, how many
+    distinct images (by content) were sent that way."""
+    images = handling.get("images") or {}
+    return {
+        "max_image_side": handling.get("max_image_side"),
+        "images": {str(how): len(digests) for how, digests in images.items() if isinstance(digests, list)},
     }
 
 

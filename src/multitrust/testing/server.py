@@ -34,6 +34,7 @@ Run it from the command line (``python -m multitrust.testing.server --port 0``),
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import hashlib
 import itertools
@@ -150,6 +151,9 @@ class ServerOptions:
     #: quote every request header (Authorization included) in the message of each error answer, as some
     #: proxies and debugging servers do: the client's exceptions then carry the caller's credentials
     echo_headers: bool = False
+    #: keep every image a chat request carried (data URLs decoded): ``/stats`` ``received_images`` lists
+    #: their media type, size and SHA-256; :meth:`ServerHandle.received_images` returns the bytes
+    record_images: bool = False
 
     def __post_init__(self) -> None:
         if isinstance(self.models, str):
@@ -195,6 +199,7 @@ class _Counters:
     models: dict[str, int] = field(default_factory=dict)
     faults: dict[str, int] = field(default_factory=dict)
     prompts: dict[str, int] = field(default_factory=dict)
+    received_images: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _bump(counts: dict[str, int], key: str) -> int:
@@ -214,6 +219,8 @@ class ServerState:
         self._counters = _Counters()
         self._ids = itertools.count(1)
         self._connections: set[socket.socket] = set()
+        #: (media type, bytes) of every image received, when ``record_images``
+        self.received: list[tuple[str, bytes]] = []
         #: bounds the chat answers in their latency at once (``capacity``); None = unbounded
         self.slots = threading.BoundedSemaphore(options.capacity) if options.capacity else None
 
@@ -230,6 +237,7 @@ class ServerState:
             in_flight = self._counters.in_flight
             self._counters = _Counters(in_flight=in_flight)
             self._rng = random.Random(self.options.seed)
+            self.received = []
 
     def begin(self) -> None:
         with self._lock:
@@ -282,6 +290,21 @@ class ServerState:
                 return kind
             r -= rate
         return None
+
+    def record_images(self, messages: list[Any]) -> None:
+        """Decode and keep the ``data:`` URL images of one request (``record_images``)."""
+        found: list[tuple[str, bytes]] = []
+        for msg in messages:
+            for part in msg.get("content") if isinstance(msg.get("content"), list) else []:
+                url = part.get("image_url", {}).get("url", "") if part.get("type") == "image_url" else ""
+                head, sep, data = str(url).partition(";base64,")
+                if sep and head.startswith("data:"):
+                    found.append((head[len("data:") :], base64.b64decode(data)))
+        with self._lock:
+            for mime, data in found:
+                self.received.append((mime, data))
+                entry = {"mime": mime, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+                self._counters.received_images.append(entry)
 
     def next_id(self) -> str:
         with self._lock:
@@ -540,6 +563,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._latency()
             self._send_json(400, _error_body(400, f"bad request: {exc}"))
             return
+        if self.server.state.options.record_images:
+            self.server.state.record_images(messages)
         fault = self.server.state.admit_chat(body["model"], prompt, n_images)
         options = self.server.state.options
         if options.models and body["model"] not in options.models:
@@ -623,6 +648,11 @@ class ServerHandle:
 
     def reset(self) -> None:
         self._server.state.reset()
+
+    def received_images(self) -> list[tuple[str, bytes]]:
+        """(media type, bytes) of every image the server received (``record_images=True``), in order."""
+        with self._server.state._lock:
+            return list(self._server.state.received)
 
     def stop(self) -> None:
         """Stop serving, wake hanging handlers and close open keep-alive connections. Idempotent."""
@@ -745,6 +775,7 @@ def _parse_args(argv: list[str] | None) -> ServerOptions:
     p.add_argument("--models", default="", help="comma-separated served model ids (others get HTTP 404)")
     p.add_argument("--api-key", default=None, help="require Authorization: Bearer <key>")
     p.add_argument("--echo-headers", action="store_true", help="quote the request headers in every error message")
+    p.add_argument("--record-images", action="store_true", help="list received images in /stats")
     args = p.parse_args(argv)
     try:
         return ServerOptions(**{k: v for k, v in vars(args).items()})
