@@ -116,6 +116,10 @@ class FileHashes:
                     "mtime_ns INTEGER, ctime_ns INTEGER, sha256 TEXT NOT NULL, "
                     "PRIMARY KEY (dev, ino, size, mtime_ns, ctime_ns)) WITHOUT ROWID"
                 )
+                db.execute(
+                    "CREATE TABLE IF NOT EXISTS content_notes (sha256 TEXT, kind TEXT, value TEXT NOT NULL, "
+                    "PRIMARY KEY (sha256, kind)) WITHOUT ROWID"
+                )
             except (OSError, sqlite3.Error):
                 return  # a cache, not a result: a read-only or broken cache dir costs speed only
             self._db, self._db_path = db, target
@@ -144,6 +148,30 @@ class FileHashes:
         except sqlite3.Error:
             return None
         return None if row is None else str(row[0])
+
+    # -- facts about a content (a verdict that depends on the bytes only), kept beside the digests
+
+    def note(self, sha256: str, kind: str) -> str | None:
+        """A fact recorded for the content ``sha256`` under ``kind`` by this or an earlier process."""
+        with self._lock:
+            if self._db is None:
+                return None
+            try:
+                row = self._db.execute(
+                    "SELECT value FROM content_notes WHERE sha256=? AND kind=?", (sha256, kind)
+                ).fetchone()
+            except sqlite3.Error:
+                return None
+            return None if row is None else str(row[0])
+
+    def set_note(self, sha256: str, kind: str, value: str) -> None:
+        """Record a fact about the content ``sha256``; ``kind`` must name everything the fact depends on
+        besides the bytes (a checker version, a library version). No-op without a persistent table."""
+        with self._lock:
+            if self._db is None:
+                return
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("INSERT OR REPLACE INTO content_notes VALUES (?,?,?)", (sha256, kind, value))
 
     # -- hashing
 

@@ -14,10 +14,11 @@ import threading
 import warnings
 from pathlib import Path
 
+import PIL
 from PIL import Image, UnidentifiedImageError
 
 from multitrust.core.errors import DataError
-from multitrust.core.file_hashes import identity, racy
+from multitrust.core.file_hashes import file_hashes, identity, racy
 from multitrust.core.hashing import file_sha256
 
 #: images with more pixels than this are checked without a full-resolution decode
@@ -25,9 +26,16 @@ LARGE_PIXELS = 4096 * 4096
 #: the side a large JPEG is decoded at for the check
 CHECK_SIDE = 1024
 
+
+def _check_kind() -> str:
+    """What a persisted verdict depends on besides the bytes: this check's rules, the decoder and its
+    decompression-bomb limit (which a caller may change)."""
+    return f"image-check/1/{LARGE_PIXELS}/{CHECK_SIDE}/{Image.MAX_IMAGE_PIXELS}/pillow-{PIL.__version__}"
+
+
 #: verdicts (None = fine, else the problem) per image content and per file version already checked
-_by_content: dict[str, str | None] = {}
-_by_file: dict[tuple[int, int, int, int, int], str | None] = {}
+_by_content: dict[tuple[str, str], str | None] = {}
+_by_file: dict[tuple[str, int, int, int, int, int], str | None] = {}
 _lock = threading.Lock()
 #: decode checks actually run (the rest were answered by a file version or a content seen before)
 decode_checks = 0
@@ -53,7 +61,9 @@ def check_image(path: str | Path) -> None:
         raise DataError("missing image", path=str(p)) from None
     except OSError as exc:
         raise DataError(f"unreadable image ({exc.strerror or type(exc).__name__})", path=str(p)) from None
-    key = identity(st)
+    kind = _check_kind()
+    version = identity(st)
+    key = (kind, *version)
     with _lock:
         known = key in _by_file
         problem = _by_file.get(key)
@@ -62,9 +72,14 @@ def check_image(path: str | Path) -> None:
             digest = file_sha256(p)  # read once here; the request hash reuses it
         except OSError as exc:
             raise DataError(f"unreadable image ({exc.strerror or exc})", path=str(p)) from None
+        content = (kind, digest)
         with _lock:
-            known = digest in _by_content
-            problem = _by_content.get(digest)
+            known = content in _by_content
+            problem = _by_content.get(content)
+        if not known and file_hashes.note(digest, kind) == "ok":  # passed in an earlier run
+            known, problem = True, None
+            with _lock:
+                _by_content[content] = None
         if not known:
             try:
                 with warnings.catch_warnings():
@@ -74,8 +89,10 @@ def check_image(path: str | Path) -> None:
                 problem = _problem(exc)
             with _lock:
                 decode_checks += 1
-                _by_content[digest] = problem
-        if not racy(key):
+                _by_content[content] = problem
+            if problem is None:  # only a pass is kept: a failure may be the disk's, and failures are few
+                file_hashes.set_note(digest, kind, "ok")
+        if not racy(version):
             with _lock:
                 _by_file[key] = problem
     if problem:
