@@ -13,7 +13,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from multitrust.core.errors import DataError
+from multitrust.core.file_hashes import file_hashes
 from multitrust.data.images import check_image
+from multitrust.data.locate import persist_file_hashes
 from multitrust.data.tree import DataTree
 from multitrust.tasks.registry import get_task
 from multitrust.tasks.spec import OWN_IMAGE, build_samples
@@ -42,8 +44,12 @@ class _Collect(logging.Handler):
 
 
 def check_tree(tree: DataTree, task_ids: Iterable[str], *, seed: int = 0) -> Iterator[TaskCheck]:
-    for tid in task_ids:
-        yield check_task(tree, tid, seed=seed)
+    persist_file_hashes()  # what this check hashes and decodes, the next run (or check) need not
+    try:
+        for tid in task_ids:
+            yield check_task(tree, tid, seed=seed)
+    finally:
+        file_hashes.flush()
 
 
 def check_task(tree: DataTree, task_id: str, *, seed: int = 0) -> TaskCheck:
