@@ -197,6 +197,30 @@ def test_max_image_side_downscales(tmp_path: Path) -> None:
     assert encode_image_block(png(tmp_path / "ok.png", (50, 50)), max_side=100)["source"]["media_type"] == "image/png"
 
 
+def test_large_photo_is_downscaled_only_when_asked_and_recorded(
+    server: tuple[str, FakeAnthropic], tmp_path: Path
+) -> None:
+    """A 6000 x 4500 JPEG (flat colour: 0.3 MB, 27 M pixels) through the real SDK to the fake API."""
+    url, state = server
+    photo = tmp_path / "photo.jpg"
+    Image.new("RGB", (6000, 4500), "teal").save(photo, quality=90)
+    image = ImageRef(str(photo))
+    small = make_model(url, max_image_side=800, spec="anthropic:claude-test")
+    assert small.spec == "anthropic:claude-test?max_image_side=800"
+    (reply,) = run(small, req("describe images", image))
+    assert reply.text == "image/png:800x600"
+    assert small.image_handling() == {
+        "max_image_side": 800,
+        "images": {"downscaled to ≤800 px, re-encoded as PNG": [image.sha256]},
+    }
+    full = make_model(url)
+    (reply,) = run(full, req("describe images", image))
+    assert reply.text == "image/jpeg:6000x4500"
+    sent = state.bodies[-1]["messages"][0]["content"][0]["source"]["data"]
+    assert base64.b64decode(sent) == photo.read_bytes()  # the file's own bytes
+    assert full.image_handling() == {"max_image_side": None, "images": {"original bytes": [image.sha256]}}
+
+
 def test_rate_limit_is_retried_after_the_servers_delay(server: tuple[str, FakeAnthropic]) -> None:
     url, state = server
     retries: list[tuple[int, str]] = []
