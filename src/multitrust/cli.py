@@ -699,6 +699,11 @@ def report_cmd(
             ),
             highlight=False,
         )
+        if r.get("image_handling"):
+            handling = r["image_handling"]
+            sent = " · ".join(f"{n} {how}" for how, n in handling["images"].items())
+            side = f" (max_image_side={handling['max_image_side']})" if handling.get("max_image_side") else ""
+            console.print(f"{r['model']}: images sent: {sent}{side}", highlight=False, markup=False)
     if compare_published:
         _print_placements(runs)
     if data.get("rank_swaps"):

@@ -47,3 +47,21 @@ def test_the_run_records_and_the_report_shows_the_image_handling(tmp_path: Path)
     page = html.unescape(render_html(report))
     assert "images sent" in page
     assert f"9 images: {ORIGINAL}" in page and f"1 image: {downscaled(16, 'PNG')}" in page
+
+
+def test_the_terminal_report_names_the_image_handling(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from multitrust.cli import app
+
+    data = tmp_path / "data"
+    t6_tree(data)
+    out = tmp_path / "run"
+    with start_server(reply="yes") as server:
+        cfg = RunConfig(
+            model=f"openai-compat:{server.url}@m?max_image_side=8", tasks=["T.6"], data=str(data), out=str(out)
+        )
+        api.run(cfg)
+    result = CliRunner().invoke(app, ["report", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"images sent: 10 {downscaled(8, 'PNG')} (max_image_side=8)" in " ".join(result.output.split())
