@@ -156,3 +156,10 @@ def test_unusable_cache_dir_costs_speed_only(tmp_path: Path) -> None:
 def test_missing_file_raises_oserror(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         FileHashes().sha256(tmp_path / "gone.png")
+
+
+def test_only_regular_files_are_read(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(OSError, match="not a regular file"):
+        FileHashes().sha256(fifo)

@@ -85,3 +85,10 @@ def test_a_pass_is_remembered_across_runs_a_failure_is_not(tmp_path: Path) -> No
     assert first[0].startswith(f"{bad}: corrupt image") and second[0] == first[0]
     assert first[1] == "[2, 2]"  # both decoded, both read
     assert second[1] == "[1, 0]"  # nothing read; only the corrupt one decoded again
+
+
+def test_a_fifo_named_as_an_image_fails_at_once(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.png"
+    os.mkfifo(fifo)  # reading it would block forever: no writer
+    with pytest.raises(DataError, match=r"pipe\.png: not a regular file"):
+        images.check_image(fifo)

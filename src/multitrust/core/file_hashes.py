@@ -31,6 +31,7 @@ import contextlib
 import hashlib
 import os
 import sqlite3
+import stat
 import threading
 import time
 from dataclasses import asdict, dataclass
@@ -177,7 +178,10 @@ class FileHashes:
 
     def sha256(self, path: str | os.PathLike[str]) -> str:
         """The hex SHA-256 of the bytes at ``path`` (symlinks followed)."""
-        key = identity(os.stat(path))
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):  # a FIFO would block the read, /dev/zero never end it
+            raise OSError(f"{os.fspath(path)}: not a regular file")
+        key = identity(st)
         with self._lock:
             self.stats.calls += 1
             hit = self._memory.get(key)

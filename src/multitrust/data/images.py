@@ -10,6 +10,7 @@ checksums), so checking a 12000×12000 image costs megabytes, not half a gigabyt
 
 from __future__ import annotations
 
+import stat
 import threading
 import warnings
 from pathlib import Path
@@ -61,6 +62,8 @@ def check_image(path: str | Path) -> None:
         raise DataError("missing image", path=str(p)) from None
     except OSError as exc:
         raise DataError(f"unreadable image ({exc.strerror or type(exc).__name__})", path=str(p)) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise DataError("not a regular file", path=str(p))
     kind = _check_kind()
     version = identity(st)
     key = (kind, *version)
