@@ -33,8 +33,9 @@ def test_the_run_records_and_the_report_shows_the_image_handling(tmp_path: Path)
             shared_cache=False,
         )
         assert api.run(cfg).calls_made == 10
-        sizes = sorted(Image.open(io.BytesIO(b)).size for _, b in server.received_images())
-        assert sizes == [(16, 8)] + [(16, 16)] * 9
+        probe, *sent = server.received_images()  # the preflight's probe image comes first
+        assert Image.open(io.BytesIO(probe[1])).size == (16, 16)
+        assert sorted(Image.open(io.BytesIO(b)).size for _, b in sent) == [(16, 8)] + [(16, 16)] * 9
         with RunStore.open_existing(out) as store:
             recorded = store.get_meta("image_handling")
         assert recorded["max_image_side"] == 16

@@ -30,7 +30,7 @@ from multitrust.engine.progress import NullProgress, ProgressSink
 from multitrust.engine.scorer import Judging, load_judging, score_tasks
 from multitrust.engine.shared_cache import FILE_NAME, SharedCache, shareable
 from multitrust.engine.store import RunLock, RunStore
-from multitrust.models.base import ChatModel, merge_image_handling
+from multitrust.models.base import ChatModel, merge_image_handling, without_images
 from multitrust.models.remote import remote_parts
 from multitrust.models.spec import load_model, parse_model_spec
 from multitrust.tasks.needs import no_data
@@ -318,6 +318,7 @@ class Runner:
             await self._close_models(model, judging)
             raise
         summary = RunSummary(out, model.spec, {})
+        probed = model.image_handling()  # the preflight's probe image: not one of the run's images
         if cfg.text_only:
             summary.not_run = {t: v for t in cfg.tasks if (v := image_variants_of(t, cfg.fidelity))}
         inv = 0
@@ -334,7 +335,9 @@ class Runner:
                 summary.replicas = replica_stats()
                 store.set_meta("replicas", summary.replicas)
             # how the images sent were handled (original bytes / downscaled / re-encoded), per image digest
-            handling = merge_image_handling([store.get_meta("image_handling"), model.image_handling()])
+            handling = merge_image_handling(
+                [store.get_meta("image_handling"), without_images(model.image_handling(), probed)]
+            )
             if handling is not None:
                 store.set_meta("image_handling", handling)
             t2 = time.perf_counter()

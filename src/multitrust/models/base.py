@@ -63,3 +63,14 @@ def merge_image_handling(parts: Iterable[ImageHandling | None]) -> ImageHandling
         return None
     out["images"] = {how: sorted(d) for how, d in sorted(images.items())}
     return out
+
+
+def without_images(handling: ImageHandling | None, other: ImageHandling | None) -> ImageHandling | None:
+    """``handling`` less the image digests ``other`` lists (an adapter's images before a point in time, e.g.
+    a preflight probe's), None when nothing is left."""
+    if not handling or not other:
+        return handling
+    drop = {str(d) for digests in dict(other.get("images") or {}).values() for d in digests}  # type: ignore[call-overload]
+    images = {how: [d for d in digests if d not in drop] for how, digests in dict(handling["images"]).items()}  # type: ignore[call-overload]
+    images = {how: digests for how, digests in images.items() if digests}
+    return {**handling, "images": images} if images else None
