@@ -5,7 +5,7 @@ Part 1, one large legal image (default 12000×9000, flat colour plus noise) chec
   * ``openai`` / ``anthropic`` with ``max_image_side=1024``: JPEG is decoded at reduced scale (``draft``);
     PNG has no reduced decode in Pillow, so it is decoded in full once;
   * ``openai`` without ``max_image_side``, a 52 MB file (the release's largest) sent as its own bytes through
-    the real OpenAI SDK to the loopback server: the file is streamed into its base64 text.
+    the real ``openai-compat:`` request path to the loopback server: the file is streamed into its base64 text.
   Each measurement runs in a fresh process (``ru_maxrss`` only grows) after a child wrote the images, and
   prints the peak RSS, the RSS after imports and the wall time.
 
@@ -37,7 +37,7 @@ if kind == "anthropic":
     from multitrust.models.anthropic_api import encode_image as encode
 elif kind == "openai":
     from multitrust.models.images import data_url as encode
-else:  # the whole request path: real SDK, real socket, loopback server in another process
+else:  # the whole request path: real client, real socket, loopback server in another process
     from multitrust.models.spec import load_model
     from multitrust.testing.server import spawn_server
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
