@@ -25,6 +25,7 @@ from multitrust.data.locate import cache_root, persist_file_hashes, resolve_data
 from multitrust.data.tree import DataTree
 from multitrust.engine.config import RunConfig
 from multitrust.engine.judging import JudgeMeter
+from multitrust.engine.plan_reuse import PLAN_INPUTS_KEY, data_state, plan_fingerprint
 from multitrust.engine.preflight import Probe, preflight
 from multitrust.engine.progress import NullProgress, ProgressSink
 from multitrust.engine.scorer import Judging, load_judging, score_tasks
@@ -73,6 +74,8 @@ class RunSummary:
     stopped: list[dict[str, object]] = field(default_factory=list)
     #: task → variants not run because the run is text only (``--allow-text-only``)
     not_run: dict[str, list[str]] = field(default_factory=dict)
+    #: tasks whose stored plan was kept unchanged: same plan fingerprint, every request answered
+    plans_reused: int = 0
 
 
 def record_scoring(
@@ -457,15 +460,29 @@ class Runner:
         summary.no_data = no_data(tree.root, self.cfg.tasks)
         record_no_data(store, self.cfg.tasks, summary.no_data)
         try:
+            data = await asyncio.to_thread(data_state, tree.root)
+            plans = dict(store.get_meta(PLAN_INPUTS_KEY) or {})
             for tid in self.cfg.tasks:
                 if tid in summary.no_data:
                     continue
+                fingerprint = plan_fingerprint(tid, data, model, self.cfg)
+                if plans.get(tid) == fingerprint:
+                    stored = {h: ok for h, ok in store.planned_requests(tid).items() if h not in seen}
+                    if all(stored.values()):  # unchanged plan, every request answered: nothing to build or send
+                        seen.update(stored)
+                        summary.calls_reused += len(stored)
+                        summary.plans_reused += 1
+                        continue
+                if plans.pop(tid, None) is not None:  # forget it before the plan changes (a crash in between)
+                    store.set_meta(PLAN_INPUTS_KEY, plans)
                 try:
                     planned = await asyncio.to_thread(plan_task, tid, tree, model, self.cfg)
                 except DataError as exc:
                     summary.task_errors[tid] = str(exc)
                     continue
                 store.replace_task_samples(tid, [(s, None if r is None else r.hash, e) for s, r, e in planned])
+                plans[tid] = fingerprint
+                store.set_meta(PLAN_INPUTS_KEY, plans)
                 fresh = {r.hash: r for _, r, _ in planned if r is not None and r.hash not in seen}
                 seen.update(fresh)
                 done = store.finished_hashes(fresh)

@@ -414,6 +414,17 @@ class RunStore:
             )
         }
 
+    def planned_requests(self, task: str) -> dict[str, bool]:
+        """Request hash → whether it has a successful generation, for every request of ``task``'s stored plan
+        (in plan order), in one query: what a rerun with an unchanged plan needs to know."""
+        rows = self.db.execute(
+            "SELECT s.request_hash, g.request_hash IS NOT NULL FROM samples s LEFT JOIN generations g "
+            "ON g.request_hash = s.request_hash AND g.error IS NULL "
+            "WHERE s.task=? AND s.request_hash IS NOT NULL ORDER BY s.seq",
+            (task,),
+        )
+        return {h: bool(ok) for h, ok in rows}
+
     def put_generation(self, g: Generation) -> None:
         """Commit one generation (autocommit, or with the iteration's group commit). A success never gets
         overwritten by a later error."""
