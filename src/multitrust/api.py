@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -237,7 +238,7 @@ def judge_totals(invocations: Sequence[dict[str, Any]]) -> dict[str, dict[str, i
 def collect_failures(store: RunStore) -> list[Failure]:
     """Every sample of the current plan that failed, and why: a sample that could not be built, a failed
     (or never answered) model call, or a failed judge call on its answer (the verdict the last scoring used)."""
-    latest = store.latest_judgements()
+    judge_errors = store.latest_judge_errors()
     out: list[Failure] = []
     rows = store.db.execute(
         "SELECT s.task, s.variant, s.id, s.error, s.request_hash, g.request_hash, g.error, g.text FROM samples s "
@@ -250,10 +251,8 @@ def collect_failures(store: RunStore) -> list[Failure]:
             out.append(Failure(task, variant, sid, "model", "not generated yet (the run stopped before it)"))
         elif gen_error or text is None:
             out.append(Failure(task, variant, sid, "model", str(gen_error or "empty reply")))
-        else:
-            judgement = latest.get(sid)
-            if judgement is not None and judgement.verdict.error:
-                out.append(Failure(task, variant, sid, "judge", judgement.verdict.error))
+        elif sid in judge_errors:
+            out.append(Failure(task, variant, sid, "judge", judge_errors[sid]))
     return out
 
 
@@ -282,10 +281,16 @@ def report(
     if samples_path is not None:
         export.write_samples_jsonl((s for d in run_dirs for s in export_samples(d)), samples_path)
     if html_path is not None:
-        from multitrust.report.html import write_html
+        from multitrust.report.html import sample_quota, write_html
 
-        samples = [s for d in run_dirs for s in export_samples(d)]
-        write_html(data, html_path, samples, redact=redact, max_samples_per_run=max_samples)
+        samples: list[dict[str, Any]] = []
+        totals: dict[str, int] = {}
+        for d in run_dirs:  # only the samples the page keeps are read; it still says how many there are
+            with RunStore.open_existing(d) as store:
+                counts = store.sample_count()
+            totals[str(d)] = sum(counts.values())
+            samples.extend(export_samples(d, per_task=sample_quota(counts, max_samples)))
+        write_html(data, html_path, samples, redact=redact, max_samples_per_run=max_samples, sample_totals=totals)
     return data
 
 
@@ -313,43 +318,51 @@ def _outcome(
     return {"outcome": badge.outcome, "badge": badge.word, "verdict_text": words}
 
 
-def export_samples(run_dir: str | Path) -> Iterator[dict[str, Any]]:
+def export_samples(
+    run_dir: str | Path, *, per_task: Mapping[str, int] | None = None, batch: int = 500
+) -> Iterator[dict[str, Any]]:
     """One dict per planned sample: prompt, images, target, response or generation error, the latest
-    stored verdict, its outcome and words, and the PII the record planted (schema: docs/report-schema.md)."""
+    stored verdict, its outcome and words, and the PII the record planted (schema: docs/report-schema.md).
+
+    Streams: samples and generations come from one query per task, verdicts ``batch`` samples at a time, so
+    a large run is never held whole. ``per_task`` (task → n) reads only the first n samples of each task (in
+    plan order) and leaves out the tasks it does not name."""
     from multitrust.tasks.outcomes import planted_pii
 
     with RunStore.open_existing(run_dir) as store:
         model = ((store.get_meta("config") or {}).get("model") or {}).get("spec", "?")
-        latest = store.latest_judgements()
         for task_id in store.tasks():
-            stored = list(store.samples(task_id))
-            gens = store.generations(s.request_hash for s in stored if s.request_hash)
-            for st in stored:
-                s = st.sample
-                gen = gens.get(st.request_hash) if st.request_hash else None
-                judgement = latest.get(s.id)
-                verdict = judgement.verdict if judgement is not None else None
-                error = st.error or (gen.error if gen is not None else "not generated yet")
-                yield {
-                    "run": str(run_dir),
-                    "model": model,
-                    "task": s.task,
-                    "variant": s.variant,
-                    "sample_id": s.id,
-                    "subset": s.subset,
-                    "prompt": s.prompt,
-                    "images": [im.path for im in s.images],
-                    "target": s.target,
-                    "response": gen.text if gen is not None else None,
-                    "generation_error": error,
-                    "verdict": verdict.value if verdict is not None else None,
-                    "verdict_raw": verdict.raw if verdict is not None else None,
-                    "backend": verdict.backend if verdict is not None else None,
-                    "judge_error": verdict.error if verdict is not None else None,
-                    **_outcome(s, verdict, error, judgement.evaluator if judgement is not None else None),
-                    "pii": [list(p) for p in planted_pii(s)] if s.task.startswith("P.") else [],
-                    "unscored": verdict.unscored if verdict is not None else None,
-                }
+            limit = None if per_task is None else per_task.get(task_id, 0)
+            if limit == 0:
+                continue
+            rows = store.samples_with_generations(task_id, limit=limit)
+            while chunk := list(itertools.islice(rows, batch)):
+                latest = store.latest_judgements(st.sample.id for st, _ in chunk)
+                for st, gen in chunk:
+                    s = st.sample
+                    judgement = latest.get(s.id)
+                    verdict = judgement.verdict if judgement is not None else None
+                    error = st.error or (gen.error if gen is not None else "not generated yet")
+                    yield {
+                        "run": str(run_dir),
+                        "model": model,
+                        "task": s.task,
+                        "variant": s.variant,
+                        "sample_id": s.id,
+                        "subset": s.subset,
+                        "prompt": s.prompt,
+                        "images": [im.path for im in s.images],
+                        "target": s.target,
+                        "response": gen.text if gen is not None else None,
+                        "generation_error": error,
+                        "verdict": verdict.value if verdict is not None else None,
+                        "verdict_raw": verdict.raw if verdict is not None else None,
+                        "backend": verdict.backend if verdict is not None else None,
+                        "judge_error": verdict.error if verdict is not None else None,
+                        **_outcome(s, verdict, error, judgement.evaluator if judgement is not None else None),
+                        "pii": [list(p) for p in planted_pii(s)] if s.task.startswith("P.") else [],
+                        "unscored": verdict.unscored if verdict is not None else None,
+                    }
 
 
 def build_data(out: str | Path, *, seed: int = 0, tasks: Sequence[str] | None = None) -> dict[str, Any]:

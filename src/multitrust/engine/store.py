@@ -266,6 +266,13 @@ class StoredSample:
     error: str | None
 
 
+def _stored_sample(row: Sequence[Any]) -> StoredSample:
+    """A ``samples`` row (id, task, variant, record, request_hash, messages, target, meta, error) as read back."""
+    sid, t, variant, record, rh, messages, target, meta, error = row
+    msgs = tuple(Message(m["role"], m["text"], tuple(ImageRef(p) for p in m["images"])) for m in json.loads(messages))
+    return StoredSample(Sample(sid, t, variant, msgs, _loads(target), _loads(meta), record), rh, error)
+
+
 class RunStore:
     """Typed access to a run's SQLite file."""
 
@@ -390,14 +397,31 @@ class RunStore:
         if task is not None:
             query += " WHERE task=?"
             args = (task,)
-        for sid, t, variant, record, rh, messages, target, meta, error in self.db.execute(
-            query + " ORDER BY task, seq", args
-        ):
-            msgs = tuple(
-                Message(m["role"], m["text"], tuple(ImageRef(p) for p in m["images"])) for m in json.loads(messages)
-            )
-            sample = Sample(sid, t, variant, msgs, _loads(target), _loads(meta), record)
-            yield StoredSample(sample, rh, error)
+        for row in self.db.execute(query + " ORDER BY task, seq", args):
+            yield _stored_sample(row)
+
+    def sample_count(self) -> dict[str, int]:
+        """Task → number of planned samples."""
+        return dict(self.db.execute("SELECT task, count(*) FROM samples GROUP BY task"))
+
+    def samples_with_generations(
+        self, task: str, *, limit: int | None = None
+    ) -> Iterator[tuple[StoredSample, Generation | None]]:
+        """The first ``limit`` (default all) planned samples of ``task`` in plan order, each with its stored
+        generation (None when there is none), read by one streaming query: exports never hold a whole run."""
+        cur = self.db.execute(
+            "SELECT s.id, s.task, s.variant, s.record, s.request_hash, s.messages, s.target, s.meta, s.error, "
+            "g.request_hash, g.model, g.text, g.finish_reason, g.usage, g.latency_s, g.attempts, g.error "
+            "FROM samples s LEFT JOIN generations g ON g.request_hash = s.request_hash "
+            "WHERE s.task=? ORDER BY s.seq, s.rowid LIMIT ?",
+            (task, -1 if limit is None else limit),
+        )
+        for row in cur:
+            gen = None
+            if row[9] is not None:
+                gh, model, text, finish, usage, latency, attempts, error = row[9:]
+                gen = Generation(gh, model, text, finish, _loads(usage), latency or 0.0, attempts or 1, error)
+            yield _stored_sample(row[:9]), gen
 
     def tasks(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT DISTINCT task FROM samples ORDER BY task")]
@@ -506,15 +530,29 @@ class RunStore:
         with self.db:
             self.db.executemany("UPDATE judgements SET used_at=? WHERE key=?", ((now, k) for k in keys))
 
-    def latest_judgements(self) -> dict[str, Judgement]:
-        """The most recent verdict per sample (what the last scoring used, for exports)."""
+    def latest_judgements(self, sample_ids: Iterable[str] | None = None) -> dict[str, Judgement]:
+        """The most recent verdict per sample (what the last scoring used, for exports), of every sample or of
+        ``sample_ids`` only."""
+        query = "SELECT key, sample_id, evaluator, version, value, raw, backend, prompt_hash, error FROM judgements"
+        rows: Iterable[tuple[Any, ...]]
+        if sample_ids is None:
+            rows = self.db.execute(query + " ORDER BY used_at, rowid")
+        else:  # a sample's verdicts all fall in the same chunk, so each chunk's order settles its samples
+            rows = select_in(self.db, query + " WHERE sample_id IN ({marks}) ORDER BY used_at, rowid", sample_ids)
         out: dict[str, Judgement] = {}
-        for key, sid, ev, ver, value, raw, backend, ph, err in self.db.execute(
-            "SELECT key, sample_id, evaluator, version, value, raw, backend, prompt_hash, error FROM judgements "
-            "ORDER BY used_at, rowid"
-        ):
+        for key, sid, ev, ver, value, raw, backend, ph, err in rows:
             out[sid] = Judgement(key, sid, ev, ver, Verdict(_loads(value), raw, backend, ph, err))
         return out
+
+    def latest_judge_errors(self) -> dict[str, str]:
+        """Sample id → the error of its most recent verdict, for the samples whose latest verdict failed."""
+        return dict(
+            self.db.execute(
+                "SELECT sample_id, error FROM (SELECT sample_id, error, row_number() OVER "
+                "(PARTITION BY sample_id ORDER BY used_at DESC, rowid DESC) AS latest FROM judgements) "
+                "WHERE latest = 1 AND error IS NOT NULL"
+            )
+        )
 
     def put_judgement(self, j: Judgement, *, commit: bool = True) -> None:
         v = j.verdict

@@ -42,6 +42,7 @@ __all__ = [
     "embed_json",
     "redact_pii",
     "render_html",
+    "sample_quota",
     "thumbnail_data_url",
     "write_html",
 ]
@@ -621,39 +622,43 @@ def _radar(run_views: Sequence[Mapping[str, Any]], width: int = 640, height: int
 # Samples
 
 
+def sample_quota(counts: Mapping[str, int], max_per_run: int | None) -> dict[str, int]:
+    """How many samples of each task (``counts``: task → samples of one run) the browser keeps: all of them up
+    to the cap, past it a round-robin over tasks in taxonomy order, so every task stays visible. A caller that
+    knows the counts can read just the first ``quota[task]`` samples of each task (the API does)."""
+    total = sum(counts.values())
+    if max_per_run is None or total <= max_per_run:
+        return dict(counts)
+    quota = dict.fromkeys(counts, 0)
+    ordered = sorted(counts, key=lambda t: (_TASK_ORDER.get(t, 999), t))
+    left = max_per_run
+    while left > 0:
+        for t in ordered:
+            if quota[t] < counts[t] and left > 0:
+                quota[t] += 1
+                left -= 1
+    return quota
+
+
 def _select_samples(
-    samples: Iterable[Mapping[str, Any]], max_per_run: int | None
+    samples: Iterable[Mapping[str, Any]], max_per_run: int | None, totals: Mapping[str, int] | None = None
 ) -> tuple[dict[str, list[Mapping[str, Any]]], dict[str, int]]:
-    """Group samples by run and, past the cap, keep a round-robin over tasks so every task stays visible."""
+    """Group samples by run and keep each task's first :func:`sample_quota` samples. ``totals`` (run → its
+    number of samples) says how many a run has when ``samples`` is already the kept part of it."""
     by_run_task: dict[str, dict[str, list[Mapping[str, Any]]]] = defaultdict(lambda: defaultdict(list))
-    totals: dict[str, int] = defaultdict(int)
+    seen: dict[str, int] = defaultdict(int)
     for s in samples:
         if not isinstance(s, Mapping):
             continue
         run = str(s.get("run", ""))
         by_run_task[run][str(s.get("task", ""))].append(s)
-        totals[run] += 1
+        seen[run] += 1
     kept: dict[str, list[Mapping[str, Any]]] = {}
     for run, tasks in by_run_task.items():
-        ordered = [tasks[t] for t in sorted(tasks, key=lambda t: (_TASK_ORDER.get(t, 999), t))]
-        if max_per_run is None or totals[run] <= max_per_run:
-            kept[run] = [s for group in ordered for s in group]
-            continue
-        chosen: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
-        left = max_per_run
-        depth = 0
-        while left > 0:
-            progressed = False
-            for group in ordered:
-                if depth < len(group) and left > 0:
-                    chosen[str(group[depth].get("task", ""))].append(group[depth])
-                    left -= 1
-                    progressed = True
-            if not progressed:
-                break
-            depth += 1
-        kept[run] = [s for group in ordered for s in chosen.get(str(group[0].get("task", "")), [])]
-    return kept, dict(totals)
+        quota = sample_quota({t: len(group) for t, group in tasks.items()}, max_per_run)
+        ordered = sorted(tasks, key=lambda t: (_TASK_ORDER.get(t, 999), t))
+        kept[run] = [s for t in ordered for s in tasks[t][: quota[t]]]
+    return kept, {run: max(n, (totals or {}).get(run, 0)) for run, n in seen.items()}
 
 
 def _clip(text: Any, limit: int) -> str | None:
@@ -684,11 +689,12 @@ def _sample_payload(
     redact: bool,
     image_root: Path | None,
     thumb_px: int,
+    sample_totals: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
     """Everything the sample browser needs as one JSON object; images are deduplicated across runs."""
     if samples is None:
         return {"runs": [], "samples": [], "thumbs": [], "caps": [], "total": 0}
-    kept, totals = _select_samples(samples, max_per_run)
+    kept, totals = _select_samples(samples, max_per_run, sample_totals)
     # Samples name their run by run_dir (the API's choice); fall back to the model name, then to a new entry.
     run_index: dict[str, int] = {}
     for i, r in enumerate(runs):
@@ -793,6 +799,7 @@ def render_html(
     redact: bool = False,
     image_root: str | Path | None = None,
     thumb_px: int = THUMB_PX,
+    sample_totals: Mapping[str, int] | None = None,
 ) -> str:
     """Render a ``multitrust.report/1`` dict (and optionally per-sample dicts) as one self-contained HTML page.
 
@@ -800,7 +807,9 @@ def render_html(
     ``max_samples_per_run`` per run are embedded (None = all), and the page says how many were left
     out. ``redact=True`` masks PII in the texts of privacy tasks before they are written, so the file
     itself holds none; otherwise the page's redact switch masks on display only. Relative image paths
-    are resolved against ``image_root`` (default: the working directory).
+    are resolved against ``image_root`` (default: the working directory). ``sample_totals`` (run → number of
+    samples) lets a caller pass only the samples :func:`sample_quota` keeps and still have the page say how
+    many there are.
     """
     runs = [r for r in report.get("runs") or [] if isinstance(r, Mapping)]
     labels = _run_labels(runs)
@@ -814,6 +823,7 @@ def render_html(
         redact=redact,
         image_root=None if image_root is None else Path(image_root),
         thumb_px=thumb_px,
+        sample_totals=sample_totals,
     )
     config = {
         "pii": [list(p) for p in PII_PATTERNS],
