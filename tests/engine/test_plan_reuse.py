@@ -14,6 +14,7 @@ import pytest
 from multitrust import api
 from multitrust.engine import plan_reuse, runner
 from multitrust.engine.config import RunConfig
+from multitrust.engine.merge import merge_runs
 from multitrust.engine.plan_reuse import PLAN_INPUTS_KEY, data_state, plan_fingerprint
 from multitrust.engine.store import RunStore
 from multitrust.models.spec import load_model
@@ -188,6 +189,17 @@ def test_a_plan_being_replaced_forgets_its_fingerprint_first(
         api.run(cfg)
     with RunStore.open_existing(tmp_path / "run") as store:
         assert "T.6" not in (store.get_meta(PLAN_INPUTS_KEY) or {})
+
+
+def test_samples_merged_into_a_run_make_the_next_run_plan_anew(data: Path, tmp_path: Path, plans: list[str]) -> None:
+    cfg = _cfg(data, tmp_path / "run")
+    api.run(cfg)
+    more = write_t6_tree(tmp_path / "more", 16, images=3)  # records 13–15: ids the run does not hold
+    api.run(_cfg(more, tmp_path / "shard"))
+    assert merge_runs([tmp_path / "shard"], tmp_path / "run").samples == 3
+    again = api.run(cfg)
+    assert plans == ["T.6", "T.6", "T.6"] and again.plans_reused == 0
+    assert _stored_plan(tmp_path / "run") == _fresh_plan(data, cfg)
 
 
 def test_fingerprint_covers_seed_model_and_data(data: Path, tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from multitrust.core.errors import StoreError
+from multitrust.engine.plan_reuse import PLAN_INPUTS_KEY
 from multitrust.engine.store import STORE_FILE, RunLock, RunStore
 
 #: the settings that must agree between merged stores (see :func:`run_settings`)
@@ -94,6 +95,8 @@ def merge_runs(sources: Sequence[str | Path], out: str | Path, *, keep: str | Pa
         target.set_meta("merged_from", sorted({*result.sources, *(target.get_meta("merged_from") or [])}))
         for p in paths:
             _merge_one(target.db, p / STORE_FILE, result)
+        if result.samples:  # the merged samples are no plan a fingerprint describes: the next run plans anew
+            target.set_meta(PLAN_INPUTS_KEY, {})
         result.tasks = target.tasks()
         if config is not None and isinstance(config.get("config"), dict):  # the merged run's own record
             merged = {**config, "config": {**config["config"], "tasks": result.tasks, "out": str(out)}}
