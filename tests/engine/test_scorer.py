@@ -121,3 +121,36 @@ def test_unchanged_inputs_keep_the_stored_score_and_changed_ones_recompute(built
         store.set_meta(SCORE_INPUTS_KEY, {t: "from another version" for t in stamps})
     api.score(out, fidelity="paper")
     assert all(updated()[t] > changed[t] for t in stamps)
+
+
+def test_reused_verdicts_become_the_latest_and_an_unchanged_rescore_writes_none(builtin_tree, tmp_path) -> None:
+    """A re-score that reuses older verdicts makes them what exports show (each sample's latest); one whose
+    verdicts already are the latest leaves every verdict row as it was."""
+    import sqlite3
+
+    from multitrust import api
+    from multitrust.engine.config import RunConfig
+    from multitrust.engine.store import RunStore
+
+    out = tmp_path / "run"
+    api.run(RunConfig(model="scripted:random", tasks=["T.6", "F.2"], data=str(builtin_tree), out=str(out), limit=3))
+
+    def rows() -> dict[str, tuple[str, float]]:
+        db = sqlite3.connect(out / "run.sqlite")
+        try:
+            return {key: (sid, used) for key, sid, used in db.execute("SELECT key, sample_id, used_at FROM judgements")}
+        finally:
+            db.close()
+
+    fixed = rows()
+    api.score(out, fidelity="paper")
+    paper = {k: v for k, v in rows().items() if k not in fixed}
+    assert {sid for sid, _ in paper.values()} == {sid for sid, _ in fixed.values()}  # a second verdict each
+    with RunStore.open_existing(out) as store:
+        assert {j.key for j in store.latest_judgements().values()} == set(paper)
+    api.score(out, fidelity="fixed")  # the fixed-mode verdicts are reused ...
+    with RunStore.open_existing(out) as store:
+        assert {j.key for j in store.latest_judgements().values()} == set(fixed)  # ... and are the latest again
+    before = rows()
+    api.score(out, fidelity="fixed")
+    assert rows() == before  # nothing rewritten

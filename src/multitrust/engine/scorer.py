@@ -188,7 +188,7 @@ async def score_tasks(
     for tid in task_ids:
         task = get_task(tid)
         stored = list(store.samples(tid))
-        gens = store.generations(s.request_hash for s in stored if s.request_hash)
+        gens = store.task_generations(tid)
         verdicts = await _judge(store, task, stored, gens, ctx, concurrency, progress, stats)
         inputs = score_inputs(task, stored, verdicts, ctx, seed=seed, bootstrap=bootstrap)
         if fingerprints.get(tid) == inputs and tid in previous:
@@ -261,7 +261,7 @@ async def _judge(
             continue
         evaluator = task.variant(st.sample.variant).evaluator
         work.append((st.sample, gen.text or "", evaluator.judgement_key(st.sample, gen.text or "", ctx)))
-    known = store.judgements(k for _, _, k in work)
+    known, already_latest = store.task_verdicts(task.id, (k for _, _, k in work))
     verdicts: dict[str, Verdict] = {}
     todo = []
     reused: list[str] = []
@@ -273,7 +273,7 @@ async def _judge(
         else:
             todo.append((sample, response, key))
     stats.reused += len(reused)
-    store.touch_judgements(reused)
+    store.touch_judgements(k for k in reused if k not in already_latest)  # an unchanged re-score writes nothing
     if not todo:
         return verdicts
     label = f"{task.id} judge"

@@ -266,11 +266,21 @@ class StoredSample:
     error: str | None
 
 
-def _stored_sample(row: Sequence[Any]) -> StoredSample:
-    """A ``samples`` row (id, task, variant, record, request_hash, messages, target, meta, error) as read back."""
+def _stored_sample(row: Sequence[Any], images: dict[str, ImageRef], targets: dict[str, Any]) -> StoredSample:
+    """A ``samples`` row (id, task, variant, record, request_hash, messages, target, meta, error) as read back.
+    ``images`` and ``targets`` memoise what many samples share (a few images, targets such as "1"/"0")."""
     sid, t, variant, record, rh, messages, target, meta, error = row
-    msgs = tuple(Message(m["role"], m["text"], tuple(ImageRef(p) for p in m["images"])) for m in json.loads(messages))
-    return StoredSample(Sample(sid, t, variant, msgs, _loads(target), _loads(meta), record), rh, error)
+    msgs = tuple(
+        Message(m["role"], m["text"], tuple(images.get(p) or images.setdefault(p, ImageRef(p)) for p in m["images"]))
+        for m in json.loads(messages)
+    )
+    if target in targets:
+        value = targets[target]
+    else:
+        value = _loads(target)
+        if not isinstance(value, dict | list):  # shared only when immutable
+            targets[target] = value
+    return StoredSample(Sample(sid, t, variant, msgs, value, _loads(meta), record), rh, error)
 
 
 class RunStore:
@@ -397,8 +407,10 @@ class RunStore:
         if task is not None:
             query += " WHERE task=?"
             args = (task,)
+        images: dict[str, ImageRef] = {}
+        targets: dict[str, Any] = {}
         for row in self.db.execute(query + " ORDER BY task, seq", args):
-            yield _stored_sample(row)
+            yield _stored_sample(row, images, targets)
 
     def sample_count(self) -> dict[str, int]:
         """Task → number of planned samples."""
@@ -416,12 +428,14 @@ class RunStore:
             "WHERE s.task=? ORDER BY s.seq, s.rowid LIMIT ?",
             (task, -1 if limit is None else limit),
         )
+        images: dict[str, ImageRef] = {}
+        targets: dict[str, Any] = {}
         for row in cur:
             gen = None
             if row[9] is not None:
                 gh, model, text, finish, usage, latency, attempts, error = row[9:]
                 gen = Generation(gh, model, text, finish, _loads(usage), latency or 0.0, attempts or 1, error)
-            yield _stored_sample(row[:9]), gen
+            yield _stored_sample(row[:9], images, targets), gen
 
     def tasks(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT DISTINCT task FROM samples ORDER BY task")]
@@ -481,6 +495,17 @@ class RunStore:
             out[row[0]] = Generation(row[0], row[1], row[2], row[3], _loads(row[4]), row[5] or 0.0, row[6] or 1, row[7])
         return out
 
+    def task_generations(self, task: str) -> dict[str, Generation]:
+        """Request hash → stored generation, for the requests of ``task``'s plan (one query)."""
+        out: dict[str, Generation] = {}
+        for row in self.db.execute(
+            "SELECT request_hash, model, text, finish_reason, usage, latency_s, attempts, error FROM generations "
+            "WHERE request_hash IN (SELECT request_hash FROM samples WHERE task=?)",
+            (task,),
+        ):
+            out[row[0]] = Generation(row[0], row[1], row[2], row[3], _loads(row[4]), row[5] or 0.0, row[6] or 1, row[7])
+        return out
+
     def note_attempt(self, request_hash: str) -> None:
         """Count one attempt at sending ``request_hash``, to be committed *before* it is sent (within
         :meth:`group_commits`, await :meth:`durable` before sending): a process killed while requests are in
@@ -522,6 +547,32 @@ class RunStore:
         ):
             out[key] = Judgement(key, sid, ev, ver, Verdict(_loads(value), raw, backend, ph, err))
         return out
+
+    def task_verdicts(self, task: str, keys: Iterable[str]) -> tuple[dict[str, Judgement], set[str]]:
+        """The stored judgements among ``keys`` (keys of ``task``'s samples), read by one query over the task's
+        verdicts, and which of them are already their sample's latest (so need no :meth:`touch_judgements`)."""
+        wanted = set(keys)
+        out: dict[str, Judgement] = {}
+        latest: dict[str, tuple[float, int, str]] = {}
+        values: dict[str, Any] = {}  # verdict values repeat ("1", "0", "true"): parse each scalar once
+        for key, sid, ev, ver, value, raw, backend, ph, err, used_at, rowid in self.db.execute(
+            "SELECT key, sample_id, evaluator, version, value, raw, backend, prompt_hash, error, used_at, rowid "
+            "FROM judgements WHERE sample_id IN (SELECT id FROM samples WHERE task=?)",
+            (task,),
+        ):
+            mark = (used_at, rowid, key)
+            if sid not in latest or mark > latest[sid]:
+                latest[sid] = mark
+            if key not in wanted:
+                continue
+            if value in values:
+                parsed = values[value]
+            else:
+                parsed = _loads(value)
+                if not isinstance(parsed, dict | list):
+                    values[value] = parsed
+            out[key] = Judgement(key, sid, ev, ver, Verdict(parsed, raw, backend, ph, err))
+        return out, {key for _, _, key in latest.values() if key in out}
 
     def touch_judgements(self, keys: Iterable[str]) -> None:
         """Mark reused verdicts as used by the current scoring (exports show what the last scoring used)."""
