@@ -14,6 +14,7 @@ from multitrust.core.errors import StoreError
 from multitrust.core.redact import redact_spec
 from multitrust.core.taxonomy import in_task_order
 from multitrust.core.types import Sample, Verdict
+from multitrust.data.locate import cache_root
 from multitrust.engine.config import RunConfig
 from multitrust.engine.judging import JudgeMeter
 from multitrust.engine.progress import ProgressSink
@@ -290,7 +291,15 @@ def report(
                 counts = store.sample_count()
             totals[str(d)] = sum(counts.values())
             samples.extend(export_samples(d, per_task=sample_quota(counts, max_samples)))
-        write_html(data, html_path, samples, redact=redact, max_samples_per_run=max_samples, sample_totals=totals)
+        write_html(
+            data,
+            html_path,
+            samples,
+            redact=redact,
+            max_samples_per_run=max_samples,
+            sample_totals=totals,
+            template_cache=cache_root() / "templates",
+        )
     return data
 
 

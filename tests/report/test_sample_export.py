@@ -95,3 +95,18 @@ def test_latest_judge_errors_follow_the_verdict_each_sample_used_last(tmp_path: 
     store.touch_judgements(["a1"])  # the failed verdict of a is the one used last now
     assert store.latest_judge_errors() == {"a": "timeout", "b": "bad reply", "c": "refused"}
     store.close()
+
+
+def test_compiled_page_template_is_kept_in_the_cache_and_renders_the_same(run: Path, tmp_path: Path) -> None:
+    from multitrust.report.html import _env
+
+    report = api.report([run])
+    samples = list(api.export_samples(run))
+    plain = render_html(report, samples)
+    cache = tmp_path / "templates"
+    assert render_html(report, samples, template_cache=cache) == plain
+    kept = sorted(cache.iterdir())
+    assert kept and all(p.stat().st_size > 0 for p in kept)  # report.html.j2 and what it includes, compiled
+    _env.cache_clear()  # as a new process would: the template comes from the cache
+    assert render_html(report, samples, template_cache=cache) == plain
+    assert sorted(cache.iterdir()) == kept

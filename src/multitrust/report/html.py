@@ -767,14 +767,25 @@ def _sample_payload(
 # Rendering
 
 
-@lru_cache(maxsize=1)
-def _env() -> jinja2.Environment:
+@lru_cache(maxsize=4)
+def _env(cache_dir: str | None = None) -> jinja2.Environment:
+    """The template environment; with ``cache_dir`` (the user's own cache directory) compiled templates are
+    kept there, so a command that writes a report does not compile the page template again (jinja2 keys each
+    cached template by the checksum of its source, so an edited template is compiled anew)."""
+    cache = None
+    if cache_dir is not None:
+        try:
+            Path(cache_dir).mkdir(parents=True, exist_ok=True, mode=0o700)
+            cache = jinja2.FileSystemBytecodeCache(cache_dir)
+        except OSError:  # an unwritable cache only costs the compile
+            cache = None
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(_TEMPLATES)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        bytecode_cache=cache,
     )
     return env
 
@@ -800,6 +811,7 @@ def render_html(
     image_root: str | Path | None = None,
     thumb_px: int = THUMB_PX,
     sample_totals: Mapping[str, int] | None = None,
+    template_cache: str | Path | None = None,
 ) -> str:
     """Render a ``multitrust.report/1`` dict (and optionally per-sample dicts) as one self-contained HTML page.
 
@@ -809,7 +821,8 @@ def render_html(
     itself holds none; otherwise the page's redact switch masks on display only. Relative image paths
     are resolved against ``image_root`` (default: the working directory). ``sample_totals`` (run → number of
     samples) lets a caller pass only the samples :func:`sample_quota` keeps and still have the page say how
-    many there are.
+    many there are. ``template_cache`` is a directory where the compiled page template is kept between
+    processes.
     """
     runs = [r for r in report.get("runs") or [] if isinstance(r, Mapping)]
     labels = _run_labels(runs)
@@ -839,7 +852,7 @@ def render_html(
         bootstrap = next((r["scorecard_ci"] for r in runs if isinstance(r.get("scorecard_ci"), Mapping)), {})
     level = bootstrap.get("level") if _is_num(bootstrap.get("level")) else 0.95
     return (
-        _env()
+        _env(None if template_cache is None else str(template_cache))
         .get_template("report.html.j2")
         .render(
             title=title,
