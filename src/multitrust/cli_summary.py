@@ -18,7 +18,8 @@ from multitrust.cli_text import lit
 from multitrust.core.taxonomy import TASK_BY_ID
 from multitrust.report.states import EXCLUDED, NOT_REQUESTED, NOT_SCORED, SCORED, STATES
 
-#: exit code of a run or scoring that finished with tasks unscored (or excluded) because calls failed
+#: exit code of a run or scoring that finished with tasks unscored (or excluded) because calls failed or the
+#: judge's replies were not verdicts
 EXIT_CALL_FAILURES = 3
 
 _STATE_WORDS = {
@@ -69,31 +70,40 @@ def score_line(run: Mapping[str, Any]) -> str:
 
 
 def task_table(run: Mapping[str, Any], title: str) -> Table:
-    """Every task that is not "not requested": id, name, score or state with reason, samples, errors."""
+    """Every task that is not "not requested": id, name, score or state with reason, samples, errors, and
+    — when a judge's replies were not verdicts — how many verdicts of each task are unscored."""
     table = Table(title=lit(title))
-    for col, just in (
-        ("task", "left"),
-        ("name", "left"),
-        ("score", "right"),
-        ("samples", "right"),
-        ("errors", "right"),
-    ):
-        table.add_column(col, justify=just)  # type: ignore[arg-type]
     tasks = run.get("tasks") or {}
+    show_unscored = any((t or {}).get("unscored") for t in tasks.values())
+    columns = [("task", "left"), ("name", "left"), ("score", "right"), ("samples", "right"), ("errors", "right")]
+    if show_unscored:
+        columns.append(("unscored", "right"))
+    for col, just in columns:
+        table.add_column(col, justify=just)  # type: ignore[arg-type]
     for tid, st in (run.get("task_states") or {}).items():
         if st.get("state") == NOT_REQUESTED:
             continue
         info = TASK_BY_ID.get(tid)
         entry = tasks.get(tid) or {}
         name = info.name if info else str(entry.get("name", ""))
-        table.add_row(
-            lit(tid),
-            lit(name),
-            lit(state_label(st)),
-            str(entry.get("n_samples", "")),
-            str(entry.get("n_errors", "")),
-        )
+        cells = [lit(tid), lit(name), lit(state_label(st))]
+        cells += [str(entry.get("n_samples", "")), str(entry.get("n_errors", ""))]
+        if show_unscored:
+            cells.append(str(entry.get("unscored", 0) or 0) if entry else "")
+        table.add_row(*cells)
     return table
+
+
+def unscored_tasks(run: Mapping[str, Any]) -> dict[str, int]:
+    """Tasks not scored or excluded from the aggregates because the judge's replies were not verdicts (and
+    not because calls failed, which :func:`print_outcome` reports on its own): task id → unscored count."""
+    states = run.get("task_states") or {}
+    out = {}
+    for tid, t in (run.get("tasks") or {}).items():
+        state = (states.get(tid) or {}).get("state")
+        if t.get("unscored") and not t.get("call_failures") and state in (NOT_SCORED, EXCLUDED):
+            out[tid] = int(t["unscored"])
+    return out
 
 
 def judges_lines(judges: Mapping[str, Mapping[str, int]]) -> list[str]:
@@ -129,6 +139,7 @@ def print_outcome(console: Console, run: Mapping[str, Any], *, title: str, judge
         console.print("failure causes:", highlight=False, markup=False)
         for text in cause_lines(causes):
             console.print(lit(text), highlight=False, soft_wrap=True)
+    code = 0
     failed = [tid for tid, t in (run.get("tasks") or {}).items() if t.get("call_failures")]
     if failed:
         console.print(
@@ -136,5 +147,15 @@ def print_outcome(console: Console, run: Mapping[str, Any], *, title: str, judge
             highlight=False,
             markup=False,
         )
-        return EXIT_CALL_FAILURES
-    return 0
+        code = EXIT_CALL_FAILURES
+    babbled = unscored_tasks(run)
+    if babbled:  # a judge that answers, but not with verdicts, has not done its job either
+        console.print(
+            lit(
+                f"{len(babbled)} task(s) not scored or excluded because the judge's replies were not verdicts "
+                f"({sum(babbled.values())} unscored verdicts): {', '.join(babbled)}"
+            ),
+            highlight=False,
+        )
+        code = EXIT_CALL_FAILURES
+    return code
