@@ -221,6 +221,7 @@ def load_results(run_dir: str | Path) -> RunResults:
             requested=[*requested, *(t for t in scores if t not in requested)] if requested else None,
             data_errors=dict(store.get_meta("data_errors") or {}),
             failures=collect_failures(store),
+            not_run=dict((store.get_meta("not_run_variants") or {}).get("tasks") or {}),
             judges=judge_totals(invocations),
         )
 

@@ -16,7 +16,7 @@ from rich.table import Table
 
 from multitrust.cli_text import lit
 from multitrust.core.taxonomy import TASK_BY_ID
-from multitrust.report.states import EXCLUDED, NOT_REQUESTED, NOT_SCORED, SCORED, STATES
+from multitrust.report.states import EXCLUDED, NOT_REQUESTED, NOT_RUN_TEXT_ONLY, NOT_SCORED, SCORED, STATES
 
 #: exit code of a run or scoring that finished with tasks unscored (or excluded) because calls failed or the
 #: judge's replies were not verdicts
@@ -45,6 +45,8 @@ def state_label(entry: Mapping[str, Any]) -> str:
     if state == NOT_SCORED:
         return f"run, not scored ({reason})"
     if state == "no_data":
+        if reason.startswith(NOT_RUN_TEXT_ONLY):
+            return reason
         return f"no data ({reason})" if reason else "no data"
     return "not requested"
 

@@ -56,6 +56,8 @@ class RunResults:
     data_errors: dict[str, str] = field(default_factory=dict)
     #: every failed sample with its cause (model call, judge call or sample build)
     failures: list[Failure] = field(default_factory=list)
+    #: task → its variants a text-only run (``--allow-text-only``) did not run because they send images
+    not_run: dict[str, list[str]] = field(default_factory=dict)
     #: judge spec → {"calls", "retries", "failed"} summed over the run's invocations
     judges: dict[str, dict[str, int]] = field(default_factory=dict)
 
@@ -115,6 +117,7 @@ def states_of(run: RunResults, *, max_error_rate: float = MAX_ERROR_RATE) -> dic
         data_errors={**{t: why.removeprefix("no data: ") for t, why in run.no_data.items()}, **run.data_errors},
         failures=run.failures,
         max_error_rate=max_error_rate,
+        not_run=run.not_run,
     )
 
 

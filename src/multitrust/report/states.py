@@ -21,6 +21,7 @@ __all__ = [
     "EXCLUDED",
     "MAX_ERROR_RATE",
     "NOT_REQUESTED",
+    "NOT_RUN_TEXT_ONLY",
     "NOT_SCORED",
     "NO_DATA",
     "SCORED",
@@ -43,6 +44,8 @@ NOT_SCORED = "not_scored"
 #: the task was asked for but its data has no samples (missing files, no records)
 NO_DATA = "no_data"
 NOT_REQUESTED = "not_requested"
+#: how a reason starts when a text-only run (``--allow-text-only``) skipped the task's image variants
+NOT_RUN_TEXT_ONLY = "not run (text only)"
 STATES = (SCORED, EXCLUDED, NOT_SCORED, NO_DATA, NOT_REQUESTED)
 
 #: a task whose samples failed (generation, image or judge errors) beyond this fraction — or whose judge
@@ -190,12 +193,18 @@ def task_state(
     data_error: str | None = None,
     failures: Sequence[Failure] = (),
     max_error_rate: float = MAX_ERROR_RATE,
+    not_run: Sequence[str] = (),
 ) -> TaskState:
-    """The state of one task (see the module docstring)."""
+    """The state of one task (see the module docstring). ``not_run`` names its variants a text-only run
+    skipped because they send images: a task left without samples by that is "not run (text only)", not
+    "no samples", and a task not scored for it says so."""
     kinds = dict(Counter(f.kind for f in failures))
+    skipped = f"{NOT_RUN_TEXT_ONLY}: {', '.join(not_run)}" if not_run else ""
     if ts is None:
         if data_error:
             return TaskState(task, NO_DATA, data_error)
+        if requested and skipped:
+            return TaskState(task, NO_DATA, skipped)
         if requested:
             return TaskState(task, NO_DATA, "nothing planned for it yet")
         return TaskState(task, NOT_REQUESTED)
@@ -208,9 +217,11 @@ def task_state(
     }
     calls = bool(kinds.get("model") or kinds.get("judge"))
     if not ts.n_samples:
-        return TaskState(task, NO_DATA, data_error or "no samples", **base)  # type: ignore[arg-type]
+        return TaskState(task, NO_DATA, data_error or skipped or "no samples", **base)  # type: ignore[arg-type]
     if base["score"] is None:
         reason, detail = _not_scored_reason(ts, failures)
+        if skipped:
+            reason = f"{reason}; {skipped}"
         return TaskState(task, NOT_SCORED, reason, detail, call_failures=calls, **base)  # type: ignore[arg-type]
     why = exclusion(ts, max_error_rate)
     if why is not None:
@@ -227,11 +238,14 @@ def task_states(
     data_errors: Mapping[str, str] | None = None,
     failures: Iterable[Failure] = (),
     max_error_rate: float = MAX_ERROR_RATE,
+    not_run: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, TaskState]:
     """The state of every taxonomy task (in T, S, R, F, P order) plus any extra task the run scored.
 
     ``requested`` is the tasks the run asked for (None: the tasks that have scores); ``data_errors`` maps a
-    task to why its data could not be read; ``failures`` are the run's failed samples."""
+    task to why its data could not be read; ``failures`` are the run's failed samples; ``not_run`` maps a
+    task to its variants a text-only run (``--allow-text-only``) did not run."""
+    skipped = dict(not_run or {})
     wanted = set(scores) if requested is None else set(requested)
     errors = dict(data_errors or {})
     by_task: dict[str, list[Failure]] = {}
@@ -247,6 +261,7 @@ def task_states(
             data_error=errors.get(tid),
             failures=by_task.get(tid, ()),
             max_error_rate=max_error_rate,
+            not_run=skipped.get(tid, ()),
         )
         for tid in order
     }
