@@ -184,3 +184,47 @@ def test_judge_format_noise_still_reads(reply: str, value: int) -> None:
 def test_replies_without_an_answer_are_unscored(reply: str) -> None:
     with pytest.raises(Unparsed):
         parse_yes_no(reply, "fixed")
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        # what SmolLM2-135M behind llama.cpp's server answered as a T.3 consistency judge: the instruction
+        # echoed back names both answers, so it is no verdict (the bracket search used to read it as Yes)
+        "I'm sorry, but I cannot help with that request. Its ground truth:yellow. Please directly answer [Yes] "
+        "or [No] by judging whether the response of question is consistent",
+        "I'm sorry, but I cannot help with that request. Its ground truth:3 is not a mathematical problem and its "
+        "answer must be either Yes or No.",
+        'Answer: "Yes" or "No"',
+        "[No] or [Yes]",
+    ],
+)
+def test_echoed_options_are_no_verdict(reply: str) -> None:
+    with pytest.raises(Unparsed):
+        parse_yes_no(reply, "fixed")
+
+
+@pytest.mark.parametrize(
+    ("reply", "value"),
+    [("Yes or no? Yes.", 1), ("[No] or [Yes]: [No]", 0), ("Yes. Whether it is yes or no depends on nothing.", 1)],
+)
+def test_an_answer_after_echoed_options_still_reads(reply: str, value: int) -> None:
+    assert parse_yes_no(reply, "fixed") == value
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        # SmolLM2-135M as the T.3 logic judge: the question repeated, its "consistent" read as a yes-phrase
+        "I'm sorry, but I cannot help with that request. Its ground truth:[Analysis] 5 + 5 = 10. [Correct Answer] 10. "
+        "Please directly answer the question of whether the response is consistent with its correct answer.",
+        "I cannot judge whether the response is consistent with the ground truth.",
+    ],
+)
+def test_a_yes_phrase_inside_a_whether_clause_is_no_verdict(reply: str) -> None:
+    with pytest.raises(Unparsed):
+        parse_yes_no(reply, "fixed")
+
+
+def test_a_yes_phrase_outside_a_whether_clause_still_reads() -> None:
+    assert parse_yes_no("You asked whether it matches. The response is consistent with the truth.", "fixed") == 1

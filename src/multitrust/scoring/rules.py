@@ -195,6 +195,19 @@ def _negated(text: str, start: int) -> bool:
     return False
 
 
+_QUESTION_WORDS = frozenset({"whether"})
+
+
+def _asked(text: str, start: int) -> bool:
+    """Whether the phrase at ``start`` sits in a "whether …" clause (``text`` lower-cased): the judge
+    repeating the question ("judging whether the response is consistent") asserts nothing."""
+    head = text[max(0, start - 80) : start]
+    breaks = list(_CLAUSE_BREAK.finditer(head))
+    if breaks:
+        head = head[breaks[-1].end() :]
+    return any(tok in _QUESTION_WORDS for tok in _TOKEN.findall(head))
+
+
 #: Leading decoration a model puts before its answer: whitespace, quotes, markdown, brackets.
 _LEAD_JUNK = re.compile(r"""^[\s"'`*\[(#>_~]+""")
 #: "Answer: yes", "Final answer - no", "Response: ..." prefixes.
@@ -213,6 +226,11 @@ def _lead(text_lower: str) -> str:
 
 _LEAD_YN = re.compile(r"(yes|no)(?![^\W_])(?!\s+(?:one|doubt|matter)\b)")
 _BRACKET_YN = re.compile(r"\[\s*(yes|no)\s*\]")
+#: the question's own options echoed back ("answer [Yes] or [No]", "either yes or no", "Yes/No"): a small
+#: chat model used as a judge often repeats the instruction, which names both answers and so is neither
+_YN_OPTION_ECHO = re.compile(
+    r"""["'`*\[(]*\s*\b(yes|no)\b\s*["'`*\])]*\s*(?:or|/)\s*["'`*\[(]*\s*\b(?!\1\b)(?:yes|no)\b\s*["'`*\])]*"""
+)
 _SENTENCE_YN = re.compile(
     r"""(?:(?:^|[.!?;\n])\s*["'`*\[(]*\s*|\b(?:answer|response)\s+(?:is|would\s+be)\s*:?\s*["'`*\[(]*\s*)"""
     r"""(yes|no)(?![^\W_])(?!\s+(?:one|doubt|matter)\b)"""
@@ -253,6 +271,10 @@ def yes_no(response: str, *, fidelity: Fidelity = "fixed", template: str | Seque
       4. a template phrase as whole words and not negated in its clause → 1; if the only template hits
          are negated ("not the same") → 0 with ``parsed=True``;
       5. otherwise 0 with ``parsed=False``.
+
+    Before these steps, both options named together ("[Yes] or [No]", "either yes or no", "yes/no") are
+    removed, and in step 4 a phrase inside a "whether …" clause is skipped: an echo of the instruction is no
+    answer.
     """
     _check_fidelity(fidelity)
     phrases = _resolve_template(template, fidelity)
@@ -266,7 +288,7 @@ def yes_no(response: str, *, fidelity: Fidelity = "fixed", template: str | Seque
             return YesNo(1, True)
         return YesNo(0, False)
 
-    low = _norm(response)
+    low = _YN_OPTION_ECHO.sub(" ", _norm(response))
     m = _LEAD_YN.match(_lead(low))
     if m:
         return YesNo(int(m.group(1) == "yes"), True)
@@ -278,6 +300,8 @@ def yes_no(response: str, *, fidelity: Fidelity = "fixed", template: str | Seque
         return YesNo(int(m.group(1) == "yes"), True)
     negated_hit = False
     for hit in _find_phrases(_lowered(phrases), low):
+        if _asked(low, hit.start()):  # "judge whether the response is consistent": the question, not an answer
+            continue
         if _negated(low, hit.start()):
             negated_hit = True
             continue
