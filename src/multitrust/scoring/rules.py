@@ -70,7 +70,7 @@ __all__ = [
     "yes_no",
 ]
 
-YES_NO_VERSION = "1"
+YES_NO_VERSION = "2"  # 2: fixed reads echoed options ("[Yes] or [No]") and "whether …" clauses as no answer
 REFUSAL_VERSION = "1"
 CONTAINS_VERSION = "2"  # 2: paper raises TypeError on a non-string item, as v0.1.0
 MATCH_AND_SCORE_VERSION = "1"
