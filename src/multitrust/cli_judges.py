@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from multitrust.cli_text import lit
 from multitrust.core.errors import MultitrustError
 
 console = Console()
@@ -265,6 +266,17 @@ def calibrate_cmd(
         decision = calibration.DECISIONS.get(c.role)
         if decision is not None:
             console.print(f"{c.role}: positive class = {escape(decision.meaning)}", highlight=False)
-    if save_figures:
-        path = calibration.save(results)
+    failed = [c for c in results if c.errors]
+    for c in failed:  # a judge whose calls failed was not calibrated: say why, and do not store it as calibrated
+        err_console.print(
+            f"[bold red]error:[/] {lit(c.role)}: {c.errors} of {c.n} judge calls failed ({lit(c.judge)}); "
+            f"first: {lit(c.first_error)}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    keep = [c for c in results if c.errors < c.n]
+    if save_figures and keep:
+        path = calibration.save(keep)
         console.print(f"figures stored in {escape(str(path))}", highlight=False)
+    if failed:
+        raise typer.Exit(1)

@@ -251,6 +251,8 @@ class Calibration:
     misjudged: list[str] = field(default_factory=list)
     #: figures beyond the binary ones (:data:`DECISIONS`): ``mae`` of a graded role, ``class_accuracy``
     extra: dict[str, float | int | None] = field(default_factory=dict)
+    #: the message of the first failed judge call (empty when none failed), for the console
+    first_error: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -346,11 +348,15 @@ async def calibrate(
     pred: list[int] = []
     gold: list[int] = []
     unscored = errors = 0
+    first_error = ""
     misjudged: list[str] = []
     scored: list[tuple[Item, Any]] = []
     for item, verdict in results:
         if isinstance(verdict, Exception) or not verdict.ok:
             errors += 1
+            if not first_error:
+                cause = str(verdict) if isinstance(verdict, Exception) else str(verdict.error or "")
+                first_error = f"{item.id}: {cause or type(verdict).__name__}"
             continue
         value = positive(verdict.value, role) if verdict.scored else None
         if value is None:
@@ -377,6 +383,7 @@ async def calibrate(
         rounds=rounds,
         misjudged=misjudged,
         extra=extra_figures(role, scored),
+        first_error=first_error,
     )
 
 
