@@ -96,7 +96,11 @@ def test_t1_grounding_paper_judge_reply_that_v010_cannot_parse_is_an_error(tree:
     assert errors["T.1/object/0000"] is None
     # fixed mode reads a box out of the same reply text (the echoed response's box): no error
     fixed = _run(tree, tmp_path, T1_ANSWERS, ["T.1"], name="fixed", judge="scripted:echo").scores["T.1"]
-    assert fixed.variants["grounding"].n_errors == 0 and fixed.score is not None
+    grounding = fixed.variants["grounding"]
+    assert (grounding.n_errors, grounding.n_scored, grounding.metrics) == (0, 2, {"accuracy": 1.0})
+    # the echo judge's reply to the two OCR consistency prompts is the prompt itself, whose "answer [Yes] or
+    # [No]" names both options: no verdict (unscored) in fixed mode, so T.1 has no OCR accuracy and no score
+    assert fixed.variants["ocr"].n_unscored == 2 and fixed.score is None
 
 
 def test_t1_grounding_records_carry_image_size(tree: Path) -> None:
