@@ -99,6 +99,24 @@ def test_judge_swap_rescores_without_calling_the_model(tree: Path, tmp_path: Pat
     assert report["provenance"]["evaluators"][0]["backend"].endswith("@judge-a")
 
 
+def test_a_new_yes_no_rule_version_judges_again(tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Verdicts read by an older yes/no rule are not reused: the judge is asked again (4 calls), while an
+    unchanged rule reuses all 4."""
+    from multitrust.scoring import rules
+
+    judge_a = rules_file(tmp_path / "a.jsonl", ["Paris", "blue", "eight"])
+    with start_server(reply="echo") as mut, start_server(reply="fixed:No", reply_file=judge_a) as ja:
+        out = tmp_path / "run"
+        judge = f"openai-compat:{ja.url}@judge-a"
+        cfg = RunConfig(model=f"openai-compat:{mut.url}@mut", tasks=["T.5"], data=str(tree), out=str(out), judge=judge)
+        assert api.run(cfg).judge_calls == 4
+        assert api.score(out, judge=judge, preflight=False).judge_calls == 0
+        monkeypatch.setattr(rules, "YES_NO_VERSION", rules.YES_NO_VERSION + "-next")
+        again = api.score(out, judge=judge, preflight=False)
+        assert again.judge_calls == 4 and again.reused == 0
+        assert again.by_task["T.5"].score == pytest.approx(75.0)
+
+
 def test_judge_failure_leaves_the_sample_unscored(tree: Path, tmp_path: Path) -> None:
     replay = tmp_path / "replay.jsonl"
     answers = {

@@ -108,7 +108,16 @@ class LLMJudge(Evaluator):
         self.parse_version = parse_version
 
     def params(self) -> dict[str, Any]:
-        return {"prompt": sha256_hex(self.prompt)[:16], "max_tokens": self.max_tokens, "parse": self.parse_version}
+        return {"prompt": sha256_hex(self.prompt)[:16], "max_tokens": self.max_tokens, "parse": self.parse_key()}
+
+    def parse_key(self) -> str:
+        """What reads the judge's reply, for the verdict key: the declared ``parse_version`` and, for judges
+        whose replies the yes/no rule reads, that rule's version, so a verdict read by an older rule (one
+        that took an echoed "[Yes] or [No]" for a Yes, say) is judged again instead of reused."""
+        key = self.parse_version
+        if self.parse is parse_yes_no or key.startswith("yes_no"):
+            key += f"@yes_no{rules.YES_NO_VERSION}"
+        return key
 
     def fingerprint(self, sample: Sample, ctx: EvalContext) -> dict[str, Any]:
         fp = super().fingerprint(sample, ctx)
