@@ -5,12 +5,11 @@ unscored count per task in their table, say which tasks that left out, and exit 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from tests.cli_run import run_cli
 
 from multitrust import api
 from multitrust.testing.server import start_server
@@ -19,10 +18,7 @@ BABBLE = "I'm ready to assist you. What's your question?"
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, COLUMNS="250")
-    return subprocess.run(
-        [sys.executable, "-m", "multitrust", *args], capture_output=True, text=True, timeout=300, env=env
-    )
+    return run_cli(*args, timeout=300, columns=250)
 
 
 @pytest.fixture(scope="module")

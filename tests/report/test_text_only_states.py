@@ -5,11 +5,10 @@ never "no samples"; a task not scored because its image variants were skipped na
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
+from tests.cli_run import run_cli
 from tests.tasks.handmade import f2_tree, t6_tree
 
 from multitrust.testing.server import start_server
@@ -18,10 +17,7 @@ F2_SKIPPED = "not run (text only): image, unrelated-color, unrelated-nature, unr
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, COLUMNS="300")
-    return subprocess.run(
-        [sys.executable, "-m", "multitrust", *args], capture_output=True, text=True, timeout=120, env=env
-    )
+    return run_cli(*args, columns=300)
 
 
 def test_text_only_run_marks_image_variants_not_run_in_console_json_and_html(tmp_path: Path) -> None:

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from tests.cli_run import run_cli
 
 from multitrust.cli_judges import calibration_evaluator
 from multitrust.models.spec import load_model
@@ -237,13 +236,7 @@ def test_my_sets_parse_and_are_hand_graded() -> None:
 
 
 def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "multitrust", *args],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        env=dict(os.environ, COLUMNS="250", **env),
-    )
+    return run_cli(*args, env=env, timeout=180, columns=250)
 
 
 def test_calibrate_cli_offline_for_the_graded_and_classifier_roles(tmp_path: Path) -> None:

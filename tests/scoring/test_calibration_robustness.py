@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from tests.cli_run import run_cli
 
 from multitrust.cli_judges import calibration_evaluator
 from multitrust.models.spec import load_model
@@ -191,13 +190,7 @@ def test_caption_rater_offline_fallback_by_hand() -> None:
 
 
 def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "multitrust", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=dict(os.environ, COLUMNS="220", **env),
-    )
+    return run_cli(*args, env=env)
 
 
 def _ids(role: str, response: str) -> set[str]:
