@@ -117,6 +117,27 @@ def test_a_new_yes_no_rule_version_judges_again(tree: Path, tmp_path: Path, monk
         assert again.by_task["T.5"].score == pytest.approx(75.0)
 
 
+def test_a_judge_specs_concurrency_caps_its_calls_in_flight(tree: Path, tmp_path: Path) -> None:
+    """``?concurrency=1`` on the judge: its 4 verdicts are asked one at a time although the scorer runs 16
+    workers (a server answering one request at a time would otherwise time the others out)."""
+    judge_a = rules_file(tmp_path / "a.jsonl", ["Paris", "blue", "eight"])
+    with (
+        start_server(reply="echo", latency_ms=50) as mut,
+        start_server(reply="fixed:No", reply_file=judge_a, latency_ms=50) as ja,
+    ):
+        cfg = RunConfig(
+            model=f"openai-compat:{mut.url}@mut",
+            tasks=["T.5"],
+            data=str(tree),
+            out=str(tmp_path / "run"),
+            judge=f"openai-compat:{ja.url}@judge-a?concurrency=1",
+        )
+        summary = api.run(cfg, preflight=False)
+        assert summary.judge_calls == 4 and summary.scores["T.5"].score == pytest.approx(75.0)
+        assert mut.stats()["max_in_flight"] > 1  # the model under test is not capped
+        assert ja.stats()["max_in_flight"] == 1
+
+
 def test_judge_failure_leaves_the_sample_unscored(tree: Path, tmp_path: Path) -> None:
     replay = tmp_path / "replay.jsonl"
     answers = {

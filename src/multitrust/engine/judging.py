@@ -7,6 +7,8 @@ judge spec, summed into the invocation row of the run store and into the report.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Iterable
@@ -44,13 +46,16 @@ class JudgeMeter:
         counts = self.stats.setdefault(spec, {"calls": 0, "retries": 0, "failed": 0})
         original = judge.generate  # the bound method (or an earlier wrapper)
         previous_hook = judge.on_retry
+        # the judge spec's ?concurrency=N caps its calls in flight, whatever the scorer's worker count
+        limit = asyncio.Semaphore(judge.concurrency_limit) if judge.concurrency_limit else contextlib.nullcontext()
 
         async def generate(request: Request) -> ModelReply:
             self._ensure_line()
             counts["calls"] += 1
             started = time.perf_counter()
             try:
-                reply = await original(request)
+                async with limit:
+                    reply = await original(request)
             except ModelCallError as exc:
                 counts["failed"] += 1
                 self.progress.advance(JUDGE_PROGRESS_KEY, error=True)

@@ -25,6 +25,10 @@ class ChatModel(ABC):
     per_sample: bool = False
     #: Suggested number of in-flight requests when the user gives none.
     default_concurrency: int = 8
+    #: The cap the user set with ``?concurrency=N`` (None: none set). The runner sizes its workers by it for
+    #: the model under test; judges share the scorer's workers, so for a judge it caps that judge's calls
+    #: in flight (a llama.cpp server answering one request at a time times out the rest otherwise).
+    concurrency_limit: int | None = None
     on_retry: RetryHook | None = None
 
     @abstractmethod

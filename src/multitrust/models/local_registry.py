@@ -120,7 +120,7 @@ def _gpu_present() -> bool:
 
 def _set_concurrency(model: ChatModel, value: object) -> ChatModel:
     if value is not None:
-        model.default_concurrency = int(value)  # type: ignore[call-overload]
+        model.default_concurrency = model.concurrency_limit = int(value)  # type: ignore[call-overload]
     return model
 
 

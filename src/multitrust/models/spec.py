@@ -153,7 +153,7 @@ def build_openai(spec: ModelSpec, *, seed: int = 0) -> ChatModel:
     base_url = urls[0] if urls else spec.base_url
     model = OpenAIChatModel(spec.target, spec=spec.canonical, base_url=base_url, api_key=api_key, **opts)  # type: ignore[arg-type]
     if concurrency is not None:
-        model.default_concurrency = int(concurrency)  # type: ignore[arg-type]
+        model.default_concurrency = model.concurrency_limit = int(concurrency)  # type: ignore[arg-type]
     return model
 
 
