@@ -222,6 +222,31 @@ def test_connection_refused_is_retried_then_fails() -> None:
     assert "connection error" in str(info.value)
 
 
+def test_an_endpoint_that_never_answered_is_stopped_after_three_requests_spent_their_retries() -> None:
+    with start_server() as srv:
+        url = srv.url  # closed again: nothing listens there
+    model = OpenAIChatModel("m", spec="x", base_url=url, api_key=SECRET, backoff_base=0.01, max_retries=2)
+    results = run(outcomes(model, [req(f"q{i}") for i in range(8)], sequential=True))
+    assert all(isinstance(r, ModelCallError) for r in results)
+    assert [r.attempts for r in results] == [3, 3, 3, 0, 0, 0, 0, 0]  # 3 spent their retries, 5 not sent
+    (stopped,) = model.stopped()
+    assert stopped.count == 8 and "connection error" in stopped.cause
+
+
+def test_an_endpoint_that_answered_before_is_not_stopped_for_being_unreachable() -> None:
+    srv = start_server()
+    model = OpenAIChatModel("m", spec="x", base_url=srv.url, api_key=SECRET, backoff_base=0.01, max_retries=1)
+
+    async def answered_then_gone() -> list[Any]:
+        await model.generate(req("fine"))
+        srv.stop()
+        return await outcomes(model, [req(f"q{i}") for i in range(5)], sequential=True)
+
+    results = run(answered_then_gone())
+    assert [r.attempts for r in results] == [2, 2, 2, 2, 2]
+    assert model.stopped() == []
+
+
 def test_on_retry_hook(server: ServerHandle) -> None:
     calls: list[tuple[str, int, str]] = []
     model = make_model(server)

@@ -13,9 +13,12 @@ other than those, or a 5xx without ``Retry-After`` that comes back with the same
 retried — that repeats on ``FAIL_FAST_AFTER`` distinct requests in a row, with no request of the same shape
 (text, or with images) answered meanwhile, stops the endpoint for that shape: those requests fail at once
 with that cause, without being sent (and one retried with an error other requests already had is not
-retried again). Random 500s of a flaky server are retried as before: other requests keep succeeding. This is what
-turns a text-only server answering every image request with the same HTTP 500 into a failure found in
-seconds rather than hours of backoff.
+retried again). Random 500s of a flaky server are retried as before: other requests keep succeeding. This
+is what turns a text-only server answering every image request with the same HTTP 500 into a failure
+found in seconds rather than hours of backoff. An endpoint that has never answered is stopped the same
+way once ``FAIL_FAST_AFTER`` requests in a row spent all their retries failing to reach it (a dead port
+with ``--no-preflight``); one that has answered before is never stopped for being unreachable, since an
+outage may end.
 """
 
 from __future__ import annotations
@@ -135,6 +138,11 @@ class FailFast:
     def success(self, shape: str) -> None:
         self._runs.pop(shape, None)
         self._last_success[shape] = time.monotonic()
+
+    @property
+    def answered(self) -> bool:
+        """Whether the endpoint has answered any request (of any shape) since the adapter was built."""
+        return bool(self._last_success)
 
     def suspect(self, shape: str, reason: str, request_hash: str, since: float) -> bool:
         """Whether another request already had this error (confirmed) and none of the shape succeeded since
@@ -534,6 +542,13 @@ class RemoteChatModel(ChatModel):
                     cause=cause,
                 )
             if attempt > self.max_retries:
+                if failure.unreachable and not self.fail_fast.answered:
+                    # retries spent on an endpoint that has not answered once: after FAIL_FAST_AFTER such
+                    # requests in a row it is taken as down (a dead port, a wrong host), not as an outage
+                    # of a server that was serving; the rest fail at once instead of each backing off again
+                    stopped = self.confirm_failure(request, failure.reason, None)
+                    if stopped is not None:
+                        raise self._refuse(stopped, request, attempt)
                 raise ModelCallError(
                     self._message(failure.reason, attempt, final=True), attempts=attempt, retryable=True, cause=cause
                 )
