@@ -163,8 +163,10 @@ def test_mixed_run_says_the_same_on_every_surface(data_tree: Path, tmp_path: Pat
     assert "scored with judge offline judges" in again.stdout
 
 
-def test_dead_endpoint_prints_the_cause_and_exits_3(tmp_path: Path) -> None:
-    """Nothing listens on port 9: every call fails with a connection error; the console says so once."""
+def test_dead_endpoint_prints_the_cause_and_exits_1(tmp_path: Path) -> None:
+    """Nothing listens on port 9: every call fails with a connection error; the console says so once. The
+    endpoint never answered, so after three requests spent their retries fail fast stops it (exit 1, as for
+    any endpoint fail fast stopped) and the rest are not sent."""
     result = cli(
         "run",
         "--model",
@@ -177,8 +179,9 @@ def test_dead_endpoint_prints_the_cause_and_exits_3(tmp_path: Path) -> None:
         "--out",
         str(tmp_path / "dead"),
     )
-    assert result.returncode == 3, result.stdout + result.stderr
+    assert result.returncode == 1, result.stdout + result.stderr
     out = result.stdout
     assert re.search(r"\d+ × model calls failed: m @ \S+: connection error .*\(gave up after 2 attempts\)", out)
+    assert "stopped sending requests of this kind" in out
     assert "run, not scored (" in out and "failed calls)" in out
     assert "1 task(s) not scored or excluded because calls failed: F.2" in out
