@@ -123,9 +123,10 @@ def _calls_out(task: str, variant: Any, ctx: Any) -> bool:
 def pending_judge_probes(store: Any, task_ids: Iterable[str], ctx: Any) -> tuple[list[Probe], list[Any]]:
     """What ``multitrust score`` will call: the remote judges (and toxicity APIs) of the variants holding an
     answer without a usable stored verdict under ``ctx``; none when every verdict is cached, so re-scoring a
-    finished run needs no network. Returns (judge probes, toxicity backends). Mirrors the scorer's reuse
-    rule: a stored verdict is reused when its key matches and it is not an error."""
+    finished run needs no network. Returns (judge probes, toxicity backends). Uses the scorer's own work list
+    and reuse rule (:func:`~multitrust.engine.scorer.judging_work`, :func:`~multitrust.engine.scorer.reusable`)."""
     from multitrust.engine.runner import scoring_apis
+    from multitrust.engine.scorer import judging_work, reusable
     from multitrust.tasks.registry import get_task
 
     tasks: list[str] = []
@@ -137,14 +138,9 @@ def pending_judge_probes(store: Any, task_ids: Iterable[str], ctx: Any) -> tuple
             continue  # rules, local classifiers and offline fallbacks only: nothing to probe
         stored = [st for st in store.samples(tid) if st.sample.variant in remote and not st.error and st.request_hash]
         gens = store.generations(st.request_hash for st in stored)
-        keys: dict[str, str] = {}
-        for st in stored:
-            gen = gens.get(st.request_hash)
-            if gen is not None and gen.ok:
-                evaluator = remote[st.sample.variant].evaluator
-                keys[evaluator.judgement_key(st.sample, gen.text or "", ctx)] = st.sample.variant
+        keys = {key: sample.variant for sample, _, key in judging_work(task, stored, gens, ctx)}
         known = store.judgements(keys)
-        missing = {name for key, name in keys.items() if key not in known or not known[key].verdict.ok}
+        missing = {name for key, name in keys.items() if not reusable(known.get(key))}
         if missing:
             tasks.append(tid)
             judged.update(id(remote[name]) for name in missing)

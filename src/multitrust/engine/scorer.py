@@ -12,11 +12,11 @@ import contextlib
 import hashlib
 import inspect
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 
@@ -251,23 +251,37 @@ def judge_calibration(task: Task, ctx: EvalContext) -> dict[str, str]:
     return out
 
 
-async def _judge(
-    store, task: Task, stored: list[StoredSample], gens, ctx, concurrency, progress, stats
-) -> dict[str, Verdict]:  # type: ignore[no-untyped-def]
-    work: list[tuple[Sample, str, str]] = []  # (sample, response, key)
+def judging_work(
+    task: Task, stored: Iterable[StoredSample], gens: Mapping[str, Any], ctx: EvalContext
+) -> list[tuple[Sample, str, str]]:
+    """(sample, response, judgement key) of every stored sample with a usable answer: what scoring judges,
+    or reuses a verdict for (the score preflight asks the same question to know which judges it will call)."""
+    work: list[tuple[Sample, str, str]] = []
     for st in stored:
         gen = gens.get(st.request_hash) if st.request_hash else None
         if st.error or gen is None or not gen.ok:
             continue
         evaluator = task.variant(st.sample.variant).evaluator
         work.append((st.sample, gen.text or "", evaluator.judgement_key(st.sample, gen.text or "", ctx)))
+    return work
+
+
+def reusable(hit: Judgement | None) -> TypeGuard[Judgement]:
+    """Whether a stored verdict is reused: it exists and is not an error (failed judge calls are retried)."""
+    return hit is not None and hit.verdict.ok
+
+
+async def _judge(
+    store, task: Task, stored: list[StoredSample], gens, ctx, concurrency, progress, stats
+) -> dict[str, Verdict]:  # type: ignore[no-untyped-def]
+    work = judging_work(task, stored, gens, ctx)
     known, already_latest = store.task_verdicts(task.id, (k for _, _, k in work))
     verdicts: dict[str, Verdict] = {}
     todo = []
     reused: list[str] = []
     for sample, response, key in work:
         hit = known.get(key)
-        if hit is not None and hit.verdict.ok:  # failed judge calls are retried on the next scoring
+        if reusable(hit):
             verdicts[sample.id] = hit.verdict
             reused.append(key)
         else:
